@@ -1,0 +1,448 @@
+/* Generated from schemas/ by scripts/gen-types.mjs (npm run gen:types). Do not edit. */
+
+/**
+ * An RL Studio run configuration (*.rlstudio.json). Key names follow TRL's GRPOConfig where TRL has one, so settings carry over from train_grpo.py scripts.
+ */
+export interface RunConfig {
+  /**
+   * Path or URL of this schema, for editors.
+   */
+  $schema?: string;
+  /**
+   * Human name of the run. The run directory is <output_dir>/<name>-<timestamp>.
+   */
+  name?: string;
+  /**
+   * The RL algorithm. grpo: Group Relative Policy Optimization (no critic; advantages from groups of completions per prompt).
+   */
+  algorithm?: 'grpo';
+  /**
+   * Folder that holds run directories, relative to this config file. Each run gets <output_dir>/<run id>/ with config.json, events.jsonl, trainer.log and checkpoints/.
+   */
+  output_dir?: string;
+  model: ModelConfig;
+  data: DataConfig;
+  /**
+   * Reward functions. The total reward of a completion is the weighted sum of the functions that did not return None for it.
+   *
+   * @minItems 1
+   */
+  rewards: [RewardConfig, ...RewardConfig[]];
+  grpo?: GrpoConfig;
+  training?: TrainingConfig;
+  warm_start?: WarmStartConfig;
+  eval?: EvalConfig;
+  logging?: LoggingConfig;
+  checkpointing?: CheckpointConfig;
+  distributed?: DistributedConfig;
+}
+/**
+ * The policy model.
+ *
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "ModelConfig".
+ */
+export interface ModelConfig {
+  /**
+   * A local folder with a Hugging Face causal LM (relative to this config file), a Hugging Face hub id (needs network), or "builtin:tiny" for the small model built locally for the demo and tests.
+   */
+  name_or_path: string;
+  /**
+   * Weights dtype. auto: bfloat16 on a CUDA device that supports it, float32 on CPU.
+   */
+  dtype?: 'auto' | 'float32' | 'bfloat16' | 'float16';
+  /**
+   * auto: CUDA when available, CPU otherwise.
+   */
+  device?: 'auto' | 'cpu' | 'cuda';
+  /**
+   * Recompute activations in the backward pass to save memory (slower). Applied on CUDA and CPU alike.
+   */
+  gradient_checkpointing?: boolean;
+  /**
+   * Allow model code from the model folder or hub repository to run. Leave off unless you trust the model's source.
+   */
+  trust_remote_code?: boolean;
+  lora?: LoraConfig;
+}
+/**
+ * Train a LoRA adapter (peft) instead of all weights. With LoRA and beta > 0 the reference model is the base model with the adapter disabled, so no second copy is loaded.
+ *
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "LoraConfig".
+ */
+export interface LoraConfig {
+  /**
+   * Use LoRA.
+   */
+  enabled?: boolean;
+  /**
+   * LoRA rank.
+   */
+  r?: number;
+  /**
+   * LoRA scaling numerator (scale = lora_alpha / r).
+   */
+  lora_alpha?: number;
+  /**
+   * Dropout on the LoRA branch.
+   */
+  lora_dropout?: number;
+  /**
+   * Module names to adapt, or "all-linear".
+   */
+  target_modules?: 'all-linear' | [string, ...string[]];
+}
+/**
+ * Training prompts.
+ *
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "DataConfig".
+ */
+export interface DataConfig {
+  /**
+   * One or more datasets, mixed by weight.
+   *
+   * @minItems 1
+   */
+  datasets: [DatasetConfig, ...DatasetConfig[]];
+  /**
+   * A system message put before every prompt (as a system turn with a chat template, or as a prefix line without one).
+   */
+  system_prompt?: string | null;
+  /**
+   * Format prompts with the tokenizer's chat template. auto: when the tokenizer has one.
+   */
+  chat_template?: 'auto' | 'always' | 'never';
+  /**
+   * Prompts longer than this many tokens are truncated from the left. null: no limit.
+   */
+  max_prompt_length?: number | null;
+  /**
+   * Shuffle prompts each epoch (seeded).
+   */
+  shuffle?: boolean;
+}
+/**
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "DatasetConfig".
+ */
+export interface DatasetConfig {
+  /**
+   * A .jsonl / .json (JSON lines) or .parquet file, relative to this config file.
+   */
+  path: string;
+  /**
+   * Record shape. auto recognises {prompt}, {messages}, {query, context, reference}, {instruction, input, output}, {problem, solution} and {question, answer} (GSM8K '#### N' answers give the reference).
+   */
+  format?:
+    'auto' | 'prompt' | 'messages' | 'query_context_reference' | 'instruction' | 'problem_solution' | 'question_answer';
+  /**
+   * Field mapping for other shapes: which column is the prompt and which is the reference answer.
+   */
+  fields?: {
+    /**
+     * Column holding the prompt (a string or a list of chat messages).
+     */
+    prompt?: string;
+    /**
+     * Column holding the reference answer, passed to reward functions as `reference`.
+     */
+    reference?: string;
+  };
+  /**
+   * Mixing weight relative to the other datasets.
+   */
+  weight?: number;
+  /**
+   * Use at most this many records.
+   */
+  max_samples?: number | null;
+}
+/**
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "RewardConfig".
+ */
+export interface RewardConfig {
+  /**
+   * "path/to/file.py:function_name" (relative to this config file) with TRL's signature f(prompts, completions, completion_ids=None, **columns) -> list[float | None], or a built-in: builtin:format_strict, builtin:format_soft, builtin:accuracy, builtin:integer_answer, builtin:tag_count, builtin:soft_overlong, builtin:financial_advice.
+   */
+  function: string;
+  /**
+   * Weight of this function in the total reward.
+   */
+  weight?: number;
+  /**
+   * Name in metrics (rewards/<name>/mean). Default: the function's name.
+   */
+  name?: string;
+  /**
+   * Keyword arguments for a built-in (for example soft_overlong's max_completion_length and cache; financial_advice's weights).
+   */
+  args?: {};
+}
+/**
+ * GRPO settings, named as in TRL's GRPOConfig.
+ *
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "GrpoConfig".
+ */
+export interface GrpoConfig {
+  /**
+   * Completions sampled per prompt (the group size G).
+   */
+  num_generations?: number;
+  /**
+   * Most tokens generated per completion.
+   */
+  max_completion_length?: number;
+  /**
+   * Sampling temperature.
+   */
+  temperature?: number;
+  /**
+   * Nucleus sampling.
+   */
+  top_p?: number;
+  /**
+   * Top-k sampling; null or 0 disables it.
+   */
+  top_k?: number | null;
+  /**
+   * Penalty for repeated tokens during sampling (1.0: none).
+   */
+  repetition_penalty?: number;
+  /**
+   * KL coefficient (k3 estimator against the reference model). 0: no reference model is loaded.
+   */
+  beta?: number;
+  /**
+   * Lower clipping bound of the importance ratio (1 - epsilon).
+   */
+  epsilon?: number;
+  /**
+   * Upper clipping bound (1 + epsilon_high), 'clip-higher' from DAPO. null: same as epsilon.
+   */
+  epsilon_high?: number | null;
+  /**
+   * Loss aggregation. grpo: mean over each sequence's tokens, then over sequences. bnpo: mean over the local batch's tokens. dr_grpo: sum over tokens / (batch size x max_completion_length). dapo: sum over tokens / tokens in the global accumulated batch.
+   */
+  loss_type?: 'grpo' | 'bnpo' | 'dr_grpo' | 'dapo';
+  /**
+   * Divide advantages by the reward std of the group, of the whole batch, or not at all (Dr. GRPO).
+   */
+  scale_rewards?: 'group' | 'batch' | 'none';
+  /**
+   * Optimisation passes over each generated batch (mu); old log-probs are stored when > 1.
+   */
+  num_iterations?: number;
+  /**
+   * Exclude completions that hit max_completion_length without an end token from the loss.
+   */
+  mask_truncated_completions?: boolean;
+  /**
+   * token: one ratio per token (GRPO). sequence: one length-normalised ratio per sequence (GSPO).
+   */
+  importance_sampling_level?: 'token' | 'sequence';
+}
+/**
+ * Optimisation, named as in transformers' TrainingArguments.
+ *
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "TrainingConfig".
+ */
+export interface TrainingConfig {
+  /**
+   * Peak learning rate (AdamW).
+   */
+  learning_rate?: number;
+  /**
+   * Learning-rate schedule after warmup.
+   */
+  lr_scheduler_type?: 'constant' | 'constant_with_warmup' | 'linear' | 'cosine';
+  /**
+   * Linear warmup steps (overrides warmup_ratio when > 0).
+   */
+  warmup_steps?: number;
+  /**
+   * Warmup as a fraction of max_steps.
+   */
+  warmup_ratio?: number;
+  /**
+   * Optimizer steps to train. -1: num_train_epochs passes over the prompts.
+   */
+  max_steps?: number;
+  /**
+   * Passes over the prompts when max_steps is -1.
+   */
+  num_train_epochs?: number;
+  /**
+   * Completions per device per micro-step (as in TRL). Prompts per micro-step = per_device_train_batch_size x processes / num_generations, which must be a whole number.
+   */
+  per_device_train_batch_size?: number;
+  /**
+   * Micro-steps accumulated into one optimizer step.
+   */
+  gradient_accumulation_steps?: number;
+  /**
+   * Gradient-norm clipping (0: off).
+   */
+  max_grad_norm?: number;
+  /**
+   * AdamW weight decay.
+   */
+  weight_decay?: number;
+  /**
+   * AdamW beta1.
+   */
+  adam_beta1?: number;
+  /**
+   * AdamW beta2.
+   */
+  adam_beta2?: number;
+  /**
+   * AdamW epsilon.
+   */
+  adam_epsilon?: number;
+  /**
+   * Seed for data order, sampling and initialisation.
+   */
+  seed?: number;
+  /**
+   * A step whose loss or gradients are NaN/Inf is skipped with an alert; this many in a row stop the run with an error.
+   */
+  max_consecutive_nonfinite_steps?: number;
+}
+/**
+ * An optional short supervised phase before RL, shown as its own phase in the run. It trains on a dataset column that holds a target completion.
+ *
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "WarmStartConfig".
+ */
+export interface WarmStartConfig {
+  /**
+   * Supervised optimizer steps before RL (0: no warm start).
+   */
+  steps?: number;
+  /**
+   * Learning rate of the warm start.
+   */
+  learning_rate?: number;
+  /**
+   * Examples per warm-start step.
+   */
+  batch_size?: number;
+  /**
+   * Dataset column with the target completion. Text inside the span markers (see mask_markers) is excluded from the loss.
+   */
+  completion_field?: string;
+  /**
+   * Start and end markers of spans in the target that are not trained (the markers are removed; the span is kept as context). Lets a warm start teach a format without teaching answers.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  mask_markers?: [string, string];
+}
+/**
+ * Evaluation on held-out prompts.
+ *
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "EvalConfig".
+ */
+export interface EvalConfig {
+  /**
+   * Run evaluation.
+   */
+  enabled?: boolean;
+  /**
+   * Eval datasets (same formats as data.datasets).
+   */
+  datasets?: DatasetConfig[];
+  /**
+   * Evaluate every this many optimizer steps (and at the start and end).
+   */
+  eval_steps?: number;
+  /**
+   * Evaluate on at most this many prompts.
+   */
+  max_samples?: number | null;
+  /**
+   * false: greedy decoding; true: sample with the GRPO temperature.
+   */
+  do_sample?: boolean;
+  /**
+   * Metric that picks best_model/ (an eval_ metric name).
+   */
+  metric_for_best_model?: string;
+  /**
+   * Whether a larger metric_for_best_model is better.
+   */
+  greater_is_better?: boolean;
+  /**
+   * Stop after this many evaluations without a new best. null: never.
+   */
+  early_stopping_patience?: number | null;
+}
+/**
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "LoggingConfig".
+ */
+export interface LoggingConfig {
+  /**
+   * Write a metrics event every this many optimizer steps.
+   */
+  logging_steps?: number;
+  /**
+   * Write samples events (prompts, completions, rewards, token masks).
+   */
+  log_completions?: boolean;
+  /**
+   * Write a samples event every this many steps.
+   */
+  completions_steps?: number;
+  /**
+   * Prompt groups per samples event (all completions of each). null: all.
+   */
+  num_completions_to_log?: number | null;
+  /**
+   * Extra metric sinks. wandb is used only when the package is installed.
+   */
+  report_to?: ('tensorboard' | 'wandb')[];
+}
+/**
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "CheckpointConfig".
+ */
+export interface CheckpointConfig {
+  /**
+   * Save a checkpoint every this many optimizer steps. null: only at the end and on stop.
+   */
+  save_steps?: number | null;
+  /**
+   * Keep this many newest step checkpoints (best_model/ and final/ are never pruned). null: keep all.
+   */
+  keep_last?: number | null;
+  /**
+   * Checkpoint when stopped with SIGINT/SIGTERM.
+   */
+  save_on_stop?: boolean;
+}
+/**
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "DistributedConfig".
+ */
+export interface DistributedConfig {
+  /**
+   * Processes to start with torchrun (one per GPU; on CPU, gloo processes).
+   */
+  nproc_per_node?: number;
+  /**
+   * auto: nccl on CUDA, gloo on CPU.
+   */
+  backend?: 'auto' | 'nccl' | 'gloo';
+  /**
+   * ddp: a full replica per process. fsdp: shard parameters for models that do not fit one GPU.
+   */
+  strategy?: 'ddp' | 'fsdp';
+}

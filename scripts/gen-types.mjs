@@ -1,0 +1,35 @@
+// Generates TypeScript types from schemas/*.schema.json into schemas/generated/.
+// `--check` exits non-zero when the files on disk are stale (used by npm test).
+import { compileFromFile } from 'json-schema-to-typescript';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'schemas', 'generated');
+const targets = [
+  ['run-config.schema.json', 'runConfig.ts'],
+  ['trainer-event.schema.json', 'trainerEvent.ts'],
+];
+const check = process.argv.includes('--check');
+const banner = '/* Generated from schemas/ by scripts/gen-types.mjs (npm run gen:types). Do not edit. */';
+
+let stale = [];
+mkdirSync(outDir, { recursive: true });
+for (const [schema, out] of targets) {
+  const ts = await compileFromFile(join(root, 'schemas', schema), {
+    bannerComment: banner,
+    additionalProperties: false,
+    unreachableDefinitions: true,
+    style: { singleQuote: true, printWidth: 120 },
+  });
+  const path = join(outDir, out);
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  if (current === ts) continue;
+  if (check) stale.push(`schemas/generated/${out}`);
+  else { writeFileSync(path, ts); console.log(`wrote schemas/generated/${out}`); }
+}
+if (stale.length) {
+  console.error(`Generated types are stale: ${stale.join(', ')}. Run: npm run gen:types`);
+  process.exit(1);
+}
