@@ -1,0 +1,68 @@
+// Turns the RunStore's RunSummary into what the dashboard header shows. Pure (no `vscode`).
+import type { RunSummary } from '../runs/types';
+import type { RunHeader } from '../../webview/protocol';
+
+// The config keys a person checks first when comparing GRPO runs, by JSON path in the resolved config.
+const SUMMARY_KEYS: [string, string][] = [
+  ['LoRA r', 'model.lora.r'],
+  ['lr', 'training.learning_rate'],
+  ['batch', 'training.per_device_train_batch_size'],
+  ['grad accum', 'training.gradient_accumulation_steps'],
+  ['generations', 'grpo.num_generations'],
+  ['max completion', 'grpo.max_completion_length'],
+  ['beta', 'grpo.beta'],
+  ['epsilon', 'grpo.epsilon'],
+  ['loss', 'grpo.loss_type'],
+  ['temperature', 'grpo.temperature'],
+  ['seed', 'training.seed'],
+];
+
+function at(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const part of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+export function configSummary(config: unknown): [string, string][] {
+  const out: [string, string][] = [];
+  const lora = at(config, 'model.lora.enabled');
+  for (const [label, path] of SUMMARY_KEYS) {
+    if (label === 'LoRA r' && lora !== true) continue;
+    const v = at(config, path);
+    if (v === undefined || v === null || typeof v === 'object') continue;
+    out.push([label, String(v)]);
+  }
+  const rewards = at(config, 'rewards');
+  if (Array.isArray(rewards)) {
+    const names = rewards.map((r) => String((r as { name?: unknown; function?: unknown })?.name ?? (r as { function?: unknown })?.function ?? '?'));
+    out.push(['rewards', names.join(', ')]);
+  }
+  return out;
+}
+
+/** The store's times are Unix milliseconds for some fields and event seconds for others: the header speaks seconds. */
+export function toSeconds(t: number | null): number | null {
+  if (t === null || !Number.isFinite(t)) return null;
+  return t > 1e11 ? t / 1000 : t;
+}
+
+export function toRunHeader(s: RunSummary): RunHeader {
+  return {
+    id: s.id,
+    status: s.status,
+    step: s.step,
+    maxSteps: s.maxSteps,
+    algorithm: s.algorithm,
+    model: s.model,
+    device: s.device,
+    startedAt: toSeconds(s.startedAt),
+    finishedAt: toSeconds(s.finishedAt),
+    lastEventAt: toSeconds(s.lastEventAt),
+    configSummary: configSummary(s.config),
+    hasConfig: s.config !== null,
+    error: s.error,
+  };
+}

@@ -1,0 +1,169 @@
+// Run-health alerts computed from a run's metric series: the conditions under which GRPO silently stops learning
+// or learns the wrong thing, each with what to try. Pure (no `vscode`): the dashboard and the Runs view badge call
+// it with the RunStore's series and the thresholds from the `rlstudio.health.*` settings.
+import type { MetricSeries } from './types';
+import type { HealthAlert } from '../../webview/protocol';
+
+export interface HealthThresholds {
+  /** Steps averaged for "recent" values. */
+  window: number;
+  /** frac_reward_zero_std averaged over the window at or above this: no gradient signal. */
+  zeroStdFraction: number;
+  /** Reward exactly zero for this many first steps: the reward function never fires. */
+  rewardZeroSteps: number;
+  /** Recent entropy below this fraction of the early entropy: the policy collapsed. */
+  entropyCollapseRatio: number;
+  /** KL above this many times its recent median (and above klMin): a spike. */
+  klSpikeFactor: number;
+  klMin: number;
+  /** completions/clipped_ratio averaged over the window above this: completions are cut off. */
+  clippedRatio: number;
+  /** Recent mean length above this many times the early length while reward rose: possible reward hacking. */
+  lengthGrowthFactor: number;
+}
+
+export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
+  window: 10,
+  zeroStdFraction: 0.9,
+  rewardZeroSteps: 20,
+  entropyCollapseRatio: 0.1,
+  klSpikeFactor: 10,
+  klMin: 0.1,
+  clippedRatio: 0.5,
+  lengthGrowthFactor: 2,
+};
+
+/** Fills missing or invalid values from the defaults, so a bad setting never disables every check. */
+export function resolveThresholds(partial: Partial<Record<keyof HealthThresholds, unknown>>): HealthThresholds {
+  const out = { ...DEFAULT_HEALTH_THRESHOLDS };
+  for (const key of Object.keys(out) as (keyof HealthThresholds)[]) {
+    const v = partial[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) out[key] = v;
+  }
+  out.window = Math.max(1, Math.round(out.window));
+  out.rewardZeroSteps = Math.max(1, Math.round(out.rewardZeroSteps));
+  return out;
+}
+
+function finitePoints(s: MetricSeries | undefined): { steps: number[]; values: number[] } {
+  const steps: number[] = [];
+  const values: number[] = [];
+  if (!s) return { steps, values };
+  for (let i = 0; i < s.steps.length; i++) {
+    const v = s.values[i];
+    if (v !== null && Number.isFinite(v)) { steps.push(s.steps[i]); values.push(v); }
+  }
+  return { steps, values };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+const fmt = (x: number) => (Math.abs(x) >= 100 || x === 0 ? x.toFixed(0) : x.toPrecision(3));
+
+type Check = (series: Record<string, MetricSeries>, t: HealthThresholds) => HealthAlert | null;
+
+const alert = (code: string, level: HealthAlert['level'], message: string, hint: string, step: number | null): HealthAlert =>
+  ({ code, level, message, hint, step, source: 'health' });
+
+const nonFinite: Check = (series) => {
+  const bad: { name: string; step: number }[] = [];
+  for (const [name, s] of Object.entries(series)) {
+    for (let i = 0; i < s.values.length; i++) {
+      const v = s.values[i];
+      if (v === null || !Number.isFinite(v)) { bad.push({ name, step: s.steps[i] }); }
+    }
+  }
+  if (!bad.length) return null;
+  const steps = [...new Set(bad.map((b) => b.step))].sort((a, b) => a - b);
+  const names = [...new Set(bad.map((b) => b.name))].slice(0, 4).join(', ');
+  return alert('nonfinite_step', 'error',
+    `NaN/Inf in ${names} at ${steps.length} step${steps.length > 1 ? 's' : ''} (first: step ${steps[0]})`,
+    'Lower the learning rate, keep max_grad_norm set (e.g. 1.0), use bfloat16 rather than float16, and check rewards for NaN.',
+    steps[0]);
+};
+
+const zeroStd: Check = (series, t) => {
+  const { steps, values } = finitePoints(series['frac_reward_zero_std']);
+  if (values.length < t.window) return null;
+  const recent = mean(values.slice(-t.window));
+  if (recent < t.zeroStdFraction) return null;
+  return alert('reward_zero_std', 'warning',
+    `${(recent * 100).toFixed(0)}% of prompt groups have identical rewards (no gradient from them)`,
+    'Raise num_generations or temperature, use a graded (partial-credit) reward, or drop prompts that are always solved or never solved.',
+    steps[steps.length - 1]);
+};
+
+const rewardStuckZero: Check = (series, t) => {
+  const { steps, values } = finitePoints(series['reward']);
+  if (values.length < t.rewardZeroSteps) return null;
+  const first = values.slice(0, t.rewardZeroSteps);
+  if (!first.every((v) => v === 0)) return null;
+  // Only while it is still zero: once reward moves, the early flat start is history, not a problem.
+  if (values.slice(t.rewardZeroSteps).some((v) => v !== 0)) return null;
+  return alert('reward_stuck_zero', 'warning',
+    `Reward has been exactly 0 for the first ${values.length} steps`,
+    'Test the reward functions on a few completions (RL Studio: Test Reward Functions); check the expected answer format and the dataset columns they read.',
+    steps[steps.length - 1]);
+};
+
+const entropyCollapse: Check = (series, t) => {
+  const { steps, values } = finitePoints(series['entropy']);
+  if (values.length < 2 * t.window) return null;
+  const early = mean(values.slice(0, t.window));
+  const recent = mean(values.slice(-t.window));
+  if (early <= 0 || recent >= early * t.entropyCollapseRatio) return null;
+  return alert('entropy_collapse', 'warning',
+    `Entropy fell to ${fmt(recent)} from ${fmt(early)} (below ${(t.entropyCollapseRatio * 100).toFixed(0)}% of its start)`,
+    'The policy became nearly deterministic: raise temperature, lower the learning rate, add/raise beta (KL penalty) or use epsilon_high (clip-higher).',
+    steps[steps.length - 1]);
+};
+
+const klSpike: Check = (series, t) => {
+  const { steps, values } = finitePoints(series['kl']);
+  if (values.length < t.window + 1) return null;
+  const last = values[values.length - 1];
+  const before = median(values.slice(-t.window - 1, -1));
+  if (last < t.klMin || last < t.klSpikeFactor * Math.max(before, 1e-12)) return null;
+  return alert('kl_spike', 'warning',
+    `KL jumped to ${fmt(last)} at step ${steps[steps.length - 1]} (recent median ${fmt(before)})`,
+    'Lower the learning rate, raise beta, lower epsilon, or check the samples of this step for degenerate text.',
+    steps[steps.length - 1]);
+};
+
+const clippedHigh: Check = (series, t) => {
+  const { steps, values } = finitePoints(series['completions/clipped_ratio']);
+  if (values.length < t.window) return null;
+  const recent = mean(values.slice(-t.window));
+  if (recent <= t.clippedRatio) return null;
+  return alert('clipped_ratio_high', 'warning',
+    `${(recent * 100).toFixed(0)}% of completions hit max_completion_length (truncated)`,
+    'Raise max_completion_length, add a length or format reward, or set mask_truncated_completions so cut-off text is not trained.',
+    steps[steps.length - 1]);
+};
+
+const lengthHacking: Check = (series, t) => {
+  const reward = finitePoints(series['reward']).values;
+  const len = finitePoints(series['completions/mean_length']);
+  if (reward.length < 2 * t.window || len.values.length < 2 * t.window) return null;
+  const rewardRise = mean(reward.slice(-t.window)) - mean(reward.slice(0, t.window));
+  const earlyLen = mean(len.values.slice(0, t.window));
+  const recentLen = mean(len.values.slice(-t.window));
+  if (rewardRise <= 0 || earlyLen <= 0 || recentLen < earlyLen * t.lengthGrowthFactor) return null;
+  return alert('length_explosion', 'warning',
+    `Reward rose while mean completion length grew ${fmt(recentLen / earlyLen)}x (${fmt(earlyLen)} -> ${fmt(recentLen)} tokens)`,
+    'Possible reward hacking: read the longest completions in the Samples viewer; add a length penalty or cap, or use loss_type dr_grpo/dapo.',
+    len.steps[len.steps.length - 1]);
+};
+
+const CHECKS: Check[] = [nonFinite, rewardStuckZero, zeroStd, entropyCollapse, klSpike, clippedHigh, lengthHacking];
+
+/** Every alert that holds for the run now, most severe first. */
+export function computeHealthAlerts(series: Record<string, MetricSeries>, thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS): HealthAlert[] {
+  const out = CHECKS.map((c) => c(series, thresholds)).filter((a): a is HealthAlert => a !== null);
+  const rank = { error: 0, warning: 1, info: 2 } as const;
+  return out.sort((a, b) => rank[a.level] - rank[b.level]);
+}

@@ -1,0 +1,207 @@
+// npm run bench:dashboard — the dashboard and samples webviews in headless Chromium, fed like the extension feeds them.
+//  1. Latency from a metrics event appended to events.jsonl to the point drawn on the reward chart, at 20 events/s:
+//     the real RunStore tails the file (poll period as in the extension, and a fast one to show the rest of the path),
+//     DashboardFeed turns the store's events into an append message, the built bundle draws it.
+//  2. Frame times with 100,000 steps of every metric loaded (2.2M points) while live points stream in, the pointer
+//     hovers and the page scrolls; and the cost of a zoom (every visible chart redrawn).
+//  3. The samples viewer with 10,000 samples in one step: render time, search/sort time, frame times while scrolling.
+// Options: --seconds N (latency phase, default 15), --poll MS[,MS] (default 1000,50).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { performance } from 'node:perf_hooks';
+import { startHarness, openPanel, type OpenedPage } from '../webview/helpers/webviewPage';
+import { RunsFolder } from '../webview/helpers/runFixture';
+import { runStartedEvent, stepEvents, makeSamples, type RecordedRunOptions } from '../webview/helpers/recordedRun';
+import { DashboardFeed } from '../../extension/panels/dashboardFeed';
+import { DEFAULT_HEALTH_THRESHOLDS } from '../../extension/runs/health';
+import { RunStore } from '../../extension/runs/runStore';
+import type { SeriesData } from '../../webview/protocol';
+
+const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
+const SECONDS = Number(arg('seconds', '15'));
+const POLLS = arg('poll', '1000,50').split(',').map(Number);
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function stats(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
+}
+
+/** Records when the reward chart's last drawn step changes (set right after chart.js drew the canvas). */
+async function watchDrawn(p: OpenedPage): Promise<void> {
+  await p.page.evaluate(() => {
+    const g = globalThis as any;
+    g.__drawn = [];
+    const card = g.document.querySelector('.card[data-card="reward"]');
+    new g.MutationObserver(() => g.__drawn.push([Number(card.dataset.lastStep), g.performance.timeOrigin + g.performance.now()]))
+      .observe(card, { attributes: true, attributeFilter: ['data-last-step'] });
+  });
+}
+
+/** Frame-to-frame times for `ms` while `during` runs. */
+async function frameTimes(p: OpenedPage, ms: number, during: () => Promise<void>): Promise<number[]> {
+  await p.page.evaluate(() => {
+    const g = globalThis as any;
+    g.__frames = [];
+    g.__framesOn = true;
+    let last = g.performance.now();
+    const tick = (t: number) => { g.__frames.push(t - last); last = t; if (g.__framesOn) g.requestAnimationFrame(tick); };
+    g.requestAnimationFrame(tick);
+  });
+  const end = Date.now() + ms;
+  await Promise.all([during(), sleep(ms)]);
+  while (Date.now() < end) await sleep(20);
+  return p.page.evaluate(() => { const g = globalThis as any; g.__framesOn = false; return g.__frames.slice(1); });
+}
+
+async function latency(pollMs: number): Promise<void> {
+  const h = await startHarness();
+  const runs = new RunsFolder();
+  const o: RecordedRunOptions = { runId: 'bench-live', maxSteps: 100_000, seed: 5 };
+  runs.write(o.runId, [runStartedEvent(o), ...stepEvents(o, 1, 1000)]);
+  const store = new RunStore({ roots: [runs.root], pollIntervalMs: pollMs, isPidAlive: () => true });
+  await store.start();
+  const feed = new DashboardFeed(store, o.runId, DEFAULT_HEALTH_THRESHOLDS);
+  const p = await openPanel(h, 'dashboard', { height: 900 });
+  await p.send({ type: 'init', runs: [feed.snapshot()] });
+  await p.page.waitForSelector('.card[data-card="reward"][data-drawn]');
+  await watchDrawn(p);
+  // The extension's DashboardPanel: coalesce one store read into one message.
+  let pending: any[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  store.onDidChangeRun(({ runId, events }) => {
+    if (runId !== o.runId) return;
+    pending.push(...events);
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      const u = feed.update(pending);
+      pending = [];
+      if (u.kind === 'append') void p.send({ type: 'append', runId: o.runId, series: u.series });
+    }, 0);
+  });
+  const written = new Map<number, number>();
+  const total = SECONDS * 20;
+  const t0 = now();
+  for (let i = 1; i <= total; i++) {
+    const step = 1000 + i;
+    while (now() < t0 + i * 50) await sleep(1);
+    runs.append(o.runId, stepEvents(o, step, step));
+    written.set(step, now());
+  }
+  await p.page.waitForFunction((last) => (globalThis as any).__drawn.some((d: number[]) => d[0] >= last), 1000 + total, { timeout: pollMs * 3 + 5000 });
+  const drawn: [number, number][] = await p.page.evaluate(() => (globalThis as any).__drawn);
+  const lat: number[] = [];
+  for (const [step, at] of written) {
+    const first = drawn.find((d) => d[0] >= step);
+    if (first) lat.push(first[1] - at);
+  }
+  console.log(`event appended -> point drawn, 20 events/s for ${SECONDS}s, store poll ${pollMs} ms: ${stats(lat)}`);
+  store.dispose();
+  runs.dispose();
+  await h.close();
+}
+
+function bigSeries(steps: number): Record<string, SeriesData> {
+  const o: RecordedRunOptions = { runId: 'bench-big', maxSteps: steps, seed: 9 };
+  const out: Record<string, SeriesData> = {};
+  const chunk = 1000;
+  for (let from = 1; from <= steps; from += chunk) {
+    for (const e of stepEvents(o, from, Math.min(steps, from + chunk - 1))) {
+      if (e.type !== 'metrics') continue;
+      for (const [k, v] of Object.entries(e.metrics)) {
+        const s = (out[k] ??= { steps: [], values: [] });
+        s.steps.push(e.step);
+        s.values.push(v);
+      }
+    }
+  }
+  return out;
+}
+
+async function bigDashboard(): Promise<void> {
+  const h = await startHarness();
+  const N = 100_000;
+  const series = bigSeries(N);
+  const points = Object.values(series).reduce((n, s) => n + s.steps.length, 0);
+  const p = await openPanel(h, 'dashboard', { height: 900 });
+  const t = now();
+  await p.send({
+    type: 'init', runs: [{ header: { id: 'bench-big', status: 'running', step: N, maxSteps: 2 * N, algorithm: 'grpo', model: 'builtin:tiny', device: 'cpu',
+      startedAt: Date.now() / 1000 - 3600, finishedAt: null, lastEventAt: Date.now() / 1000, configSummary: [], hasConfig: false, error: null }, series, alerts: [] }],
+  });
+  await p.page.waitForSelector('.card[data-card="reward"][data-drawn]');
+  console.log(`dashboard: ${N.toLocaleString('en-US')} steps x ${Object.keys(series).length} metrics = ${points.toLocaleString('en-US')} points; init message to first charts drawn ${(now() - t).toFixed(0)} ms`);
+  const o: RecordedRunOptions = { runId: 'bench-big', maxSteps: N * 2, seed: 9 };
+  let step = N;
+  const live = async () => {
+    for (let i = 0; i < 100; i++) {
+      step++;
+      const e = stepEvents(o, step, step)[0] as any;
+      const s: Record<string, SeriesData> = {};
+      for (const [k, v] of Object.entries(e.metrics)) s[k] = { steps: [step], values: [v as number] };
+      await p.send({ type: 'append', runId: 'bench-big', series: s });
+      await sleep(50);
+    }
+  };
+  console.log(`  frames while 20 points/s stream in: ${stats(await frameTimes(p, 5000, live))}`);
+  const hover = async () => {
+    const box = (await p.page.locator('.card[data-card="reward"] canvas').boundingBox())!;
+    for (let i = 0; i < 120; i++) { await p.page.mouse.move(box.x + 50 + (i * 7) % (box.width - 100), box.y + box.height / 2); await sleep(16); }
+  };
+  console.log(`  frames while hovering (live values): ${stats(await frameTimes(p, 3000, hover))}`);
+  const scroll = async () => { for (let i = 0; i < 60; i++) { await p.page.mouse.wheel(0, i < 30 ? 120 : -120); await sleep(40); } };
+  console.log(`  frames while scrolling through the chart groups: ${stats(await frameTimes(p, 3000, scroll))}`);
+  const zoom: number[] = [];
+  for (const r of [[20_000, 60_000], [1, N], [50_000, 50_500], null]) {
+    const t1 = now();
+    await p.page.evaluate((range) => {
+      const g = globalThis as any;
+      const from = g.document.querySelector('.range-from'), to = g.document.querySelector('.range-to');
+      if (range) { from.value = String(range[0]); to.value = String(range[1]); from.dispatchEvent(new g.Event('change')); }
+      else g.document.querySelector('.reset-zoom').click();
+      return new Promise((res) => g.requestAnimationFrame(() => g.requestAnimationFrame(res)));
+    }, r);
+    zoom.push(now() - t1);
+  }
+  console.log(`  zoom to a step range (all visible charts redrawn): ${stats(zoom)}`);
+  await h.close();
+}
+
+async function bigSamples(): Promise<void> {
+  const h = await startHarness();
+  const samples = makeSamples({ runId: 'bench-samples', maxSteps: 10, seed: 4, groups: 625, perGroup: 16 }, 10);
+  const p = await openPanel(h, 'samples', { height: 900 });
+  await p.send({ type: 'init', runId: 'bench-samples', steps: [10] });
+  await p.waitForPosted('requestSamples');
+  const t = now();
+  await p.send({ type: 'samples', runId: 'bench-samples', step: 10, samples });
+  await p.page.waitForFunction(() => /10000 of 10000 completions/.test((globalThis as any).document.querySelector('.summary').textContent));
+  await p.page.evaluate(() => new Promise((res) => (globalThis as any).requestAnimationFrame(res)));
+  console.log(`samples: ${samples.length.toLocaleString('en-US')} samples in one step; message to table shown ${(now() - t).toFixed(0)} ms`);
+  const scroll = async () => { for (let i = 0; i < 80; i++) { await p.page.mouse.wheel(0, 600); await sleep(30); } };
+  console.log(`  frames while scrolling (groups added as they come into view): ${stats(await frameTimes(p, 3500, scroll))}`);
+  console.log(`  rows in the page after scrolling: ${await p.page.locator('.sample-row').count()}`);
+  const ops: number[] = [];
+  for (const [sel, value, ev] of [['vscode-textfield.search', 'Question 12', 'input'], ['vscode-single-select.sort-select', 'reward-desc', 'change'], ['vscode-textfield.search', '', 'input']]) {
+    const t1 = now();
+    await p.page.evaluate(([s, v, e]) => {
+      const g = globalThis as any;
+      const el = g.document.querySelector(s);
+      el.value = v;
+      el.dispatchEvent(new g.Event(e));
+    }, [sel, value, ev]);
+    await p.page.waitForFunction((v) => (globalThis as any).__state?.search === v || (globalThis as any).__state?.sort === v, value);
+    await p.page.evaluate(() => new Promise((res) => (globalThis as any).requestAnimationFrame(res)));
+    ops.push(now() - t1);
+  }
+  console.log(`  search / sort / clear search over 10,000 samples (incl. 120 ms typing debounce for search): ${ops.map((x) => x.toFixed(0)).join(' / ')} ms`);
+  await h.close();
+}
+
+(async () => {
+  console.log(`dashboard bench on ${process.platform}, node ${process.version}, chromium headless`);
+  for (const poll of POLLS) await latency(poll);
+  await bigDashboard();
+  await bigSamples();
+})().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,103 @@
+// The built samples viewer in headless Chromium, answered from the real RunStore reading a recorded events.jsonl.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, openPanel, unexpectedRequests, type Harness, type OpenedPage } from './helpers/webviewPage';
+import { RunsFolder } from './helpers/runFixture';
+import { runStartedEvent, stepEvents, type RecordedRunOptions } from './helpers/recordedRun';
+
+const RUN: RecordedRunOptions = { runId: 'grpo-samples', maxSteps: 100, seed: 3, samplesEvery: 10, groups: 4, perGroup: 4 };
+let h: Harness;
+let runs: RunsFolder;
+
+before(async () => {
+  h = await startHarness();
+  runs = new RunsFolder();
+  runs.write(RUN.runId, [runStartedEvent(RUN), ...stepEvents(RUN, 1, 40)]);
+  await runs.load();
+});
+after(async () => { await h?.close(); runs?.dispose(); });
+
+/** Plays the extension side of the samples panel: init with the store's steps, answer each requestSamples. */
+async function serve(p: OpenedPage, runId: string): Promise<() => Promise<void>> {
+  let answered = 0;
+  const answer = async () => {
+    const asks = (await p.posted()).filter((m) => m.type === 'requestSamples');
+    for (const ask of asks.slice(answered)) {
+      const ev = await runs.store.readSamples(runId, Number(ask.step));
+      await p.send({ type: 'samples', runId, step: ask.step, samples: ev?.samples ?? [] });
+    }
+    answered = asks.length;
+  };
+  await p.send({ type: 'init', runId, steps: runs.store.getSampleSteps(runId) });
+  await p.waitForPosted('requestSamples');
+  await answer();
+  return answer;
+}
+
+test('shows the latest step: groups, per-reward columns with n/a, advantage, truncated, token mask', async () => {
+  const p = await openPanel(h, 'samples');
+  await serve(p, RUN.runId);
+  const expected = (await runs.store.readSamples(RUN.runId, 40))!.samples;
+  await p.page.waitForSelector('.group-box');
+  assert.equal(await p.page.locator('.group-box').count(), 4);
+  assert.equal(await p.page.locator('.sample-row').count(), 16);
+  assert.deepEqual(await p.page.locator('.group-box').first().locator('th.reward-col').allTextContents(), ['accuracy', 'format']);
+  const nulls = expected.filter((s) => s.rewards.format === null).length;
+  assert.ok(nulls > 0);
+  assert.equal(await p.page.locator('td.na[data-reward="format"]').count(), nulls);
+  assert.equal(await p.page.locator('td.truncated.yes').count(), expected.filter((s) => s.truncated).length);
+  assert.match((await p.page.textContent('.summary'))!, /step 40: 16 of 16 completions in 4 groups/);
+
+  // Token view of the first completion: the loss mask marks exactly which tokens were trained.
+  const first = expected.find((s) => s.group === 0 && s.index === 0)!;
+  await p.page.locator('.sample-row[data-key="0:0"]').click();
+  const tokens = p.page.locator('.token-row .tokens .tok');
+  assert.equal(await tokens.count(), first.tokens!.length);
+  assert.equal(await p.page.locator('.token-row .tokens .tok-trained').count(), first.loss_mask!.filter((m) => m === 1).length);
+  assert.equal(await p.page.locator('.token-row .tokens .tok-masked').count(), first.loss_mask!.filter((m) => m === 0).length);
+  assert.match((await p.page.textContent('.tokens-legend'))!, new RegExp(`${first.loss_mask!.filter((m) => m === 1).length} of ${first.tokens!.length} tokens trained`));
+  for (const theme of ['dark'] as const) await p.screenshot(`samples-${theme}`);
+  assert.deepEqual(await p.cspViolations(), []);
+  assert.deepEqual(unexpectedRequests(h.origin, 'samples', p.requests), []);
+  assert.deepEqual(p.errors, []);
+  await p.page.context().close();
+});
+
+test('sort by reward, search, change step, follow new steps, restore state', async () => {
+  const p = await openPanel(h, 'samples', { theme: 'light' });
+  const answer = await serve(p, RUN.runId);
+  await p.page.waitForSelector('.group-box');
+  await p.page.locator('vscode-single-select.sort-select').evaluate((el: any) => { el.value = 'reward-desc'; el.dispatchEvent(new Event('change')); });
+  const rewards = (await p.page.locator('.group-box').first().locator('td.reward').allTextContents()).map(Number);
+  assert.deepEqual(rewards, [...rewards].sort((a, b) => b - a));
+  const best = Math.max(...(await runs.store.readSamples(RUN.runId, 40))!.samples.map((s) => s.reward));
+  assert.equal(rewards[0], best);
+
+  await p.page.locator('vscode-textfield.search').evaluate((el: any) => { el.value = 'Question 2 '; el.dispatchEvent(new Event('input')); });
+  await p.page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.group-box').length === 1);
+  assert.equal(await p.page.getAttribute('.group-box', 'data-group'), '2');
+  await p.screenshot('samples-light');
+
+  await p.page.locator('vscode-single-select.step-select').evaluate((el: any) => { el.value = '20'; el.dispatchEvent(new Event('change')); });
+  await p.waitForPosted('requestSamples', 2);
+  await answer();
+  await p.page.waitForFunction(() => /step 20:/.test((globalThis as any).document.querySelector('.summary').textContent));
+  assert.equal(((await p.state()) as any).follow, false);
+
+  // A new samples step arrives: not followed (the user picked a step), but listed.
+  runs.append(RUN.runId, stepEvents(RUN, 41, 50));
+  await runs.refresh(RUN.runId);
+  await p.send({ type: 'steps', runId: RUN.runId, steps: runs.store.getSampleSteps(RUN.runId) });
+  await p.page.waitForFunction(() => (globalThis as any).document.querySelectorAll('vscode-single-select.step-select vscode-option').length === 5);
+  assert.match((await p.page.textContent('.summary'))!, /step 20:/);
+
+  const saved = await p.state();
+  await p.page.context().close();
+  const again = await openPanel(h, 'samples', { state: saved });
+  await serve(again, RUN.runId);
+  await again.page.waitForFunction(() => /step 20: \d+ of 16/.test((globalThis as any).document.querySelector('.summary').textContent));
+  assert.equal(await again.page.locator('vscode-textfield.search').evaluate((el: any) => el.value), 'Question 2 ');
+  assert.equal(await again.page.locator('.group-box').count(), 1);
+  await again.page.context().close();
+});

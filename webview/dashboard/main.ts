@@ -1,0 +1,185 @@
+// Dashboard webview: live metric charts of one run (or several overlaid), header, run-health alerts.
+import '../shared/elements';
+import '../shared/base.css';
+import './dashboard.css';
+import { isToDashboard, type FromDashboard, type HealthAlert, type RunHeader, type ToDashboard } from '../protocol';
+import { channel, listen } from '../shared/vscodeApi';
+import { h } from '../shared/dom';
+import { SeriesStore } from './seriesStore';
+import { buildCards, GROUPS, type CardSpec } from './chartGroups';
+import { ChartCard, type CardContext } from './chartCard';
+import { readTheme, type ChartTheme } from './theme';
+import { renderHeader } from './header';
+import { renderAlerts } from './alerts';
+import { Toolbar } from './toolbar';
+
+interface DashboardState {
+  runIds: string[];
+  smoothing: number;
+  range: [number, number] | null;
+  logCards: string[];
+}
+
+const ch = channel<FromDashboard, DashboardState>();
+const saved = ch.getState();
+const state: DashboardState = {
+  runIds: Array.isArray(saved?.runIds) ? saved.runIds : [],
+  smoothing: typeof saved?.smoothing === 'number' ? saved.smoothing : 0.6,
+  range: Array.isArray(saved?.range) && saved.range.length === 2 ? saved.range : null,
+  logCards: Array.isArray(saved?.logCards) ? saved.logCards : [],
+};
+const persist = () => ch.setState(state);
+
+const store = new SeriesStore();
+const headers = new Map<string, RunHeader>();
+const alerts = new Map<string, HealthAlert[]>();
+const cards = new Map<string, ChartCard>();
+let theme: ChartTheme = readTheme();
+
+const app = document.getElementById('app')!;
+const headerEl = h('div', { class: 'headers' });
+const alertsEl = h('div', { class: 'alerts-section' });
+const toolbar = new Toolbar({
+  onSmoothing: (w) => { state.smoothing = w; persist(); renderAll(); },
+  onRange: (r) => setRange(r),
+});
+const groupsEl = h('div', { class: 'groups' });
+const emptyEl = h('p', { class: 'empty' }, 'Waiting for the run\'s first metrics…');
+app.append(headerEl, alertsEl, toolbar.el, emptyEl, groupsEl);
+toolbar.show(state.smoothing, state.range);
+
+const visibility = new IntersectionObserver((entries) => {
+  for (const e of entries) e.target.dispatchEvent(new CustomEvent('rlstudio-visible', { detail: e.isIntersecting }));
+}, { rootMargin: '300px 0px' });
+
+const cardContext: CardContext = {
+  store,
+  runIds: () => state.runIds,
+  smoothing: () => state.smoothing,
+  range: () => state.range,
+  isLog: (id) => state.logCards.includes(id),
+  theme: () => theme,
+  onZoom: (a, b) => setRange([a, b]),
+  onResetZoom: () => setRange(null),
+  onLogToggle: (id, on) => {
+    state.logCards = on ? [...new Set([...state.logCards, id])] : state.logCards.filter((x) => x !== id);
+    persist();
+    cards.get(id)?.render(true);
+  },
+  onExport: (fileName, dataUrl) => { toolbar.say(`Exporting ${fileName}…`); ch.post({ type: 'exportPng', fileName, dataUrl }); },
+};
+
+function setRange(r: [number, number] | null): void {
+  state.range = r;
+  persist();
+  toolbar.show(state.smoothing, state.range);
+  renderAll();
+}
+
+function runColor(runId: string): string | null {
+  const i = state.runIds.indexOf(runId);
+  return state.runIds.length > 1 && i >= 0 ? theme.palette[i % theme.palette.length] : null;
+}
+
+function renderHeaders(): void {
+  const now = Date.now() / 1000;
+  const actions = {
+    openConfig: (runId: string) => ch.post({ type: 'openConfig', runId }),
+    openSamples: (runId: string) => ch.post({ type: 'openSamples', runId }),
+  };
+  headerEl.replaceChildren(...state.runIds.map((id) => headers.get(id)).filter((x): x is RunHeader => !!x)
+    .map((r) => renderHeader(r, runColor(r.id), actions, now)));
+}
+
+function renderAlertList(): void {
+  alertsEl.replaceChildren(renderAlerts(state.runIds.map((runId) => ({ runId, alerts: alerts.get(runId) ?? [] })), state.runIds.length > 1));
+}
+
+/** Adds cards for new metrics and drops cards whose metrics are gone, keeping group order. */
+function syncCards(): void {
+  const specs = buildCards(store.names(state.runIds));
+  const wanted = new Map<string, CardSpec>(specs.map((s) => [s.id, s]));
+  for (const [id, card] of cards) {
+    if (JSON.stringify(wanted.get(id)) !== JSON.stringify(card.spec)) { card.destroy(); cards.delete(id); }
+  }
+  const sections = GROUPS.map((g) => {
+    const inGroup = specs.filter((s) => s.group === g.id);
+    if (!inGroup.length) return null;
+    const grid = h('div', { class: 'cards' });
+    for (const spec of inGroup) {
+      let card = cards.get(spec.id);
+      if (!card) { card = new ChartCard(spec, cardContext, visibility); cards.set(spec.id, card); }
+      grid.append(card.el);
+    }
+    return h('section', { class: 'group', 'data-group': g.id }, h('h2', { class: 'group-title' }, g.title), grid);
+  }).filter((x): x is HTMLElement => x !== null);
+  groupsEl.replaceChildren(...sections);
+  emptyEl.hidden = cards.size > 0;
+}
+
+let frame = 0;
+let timer = 0;
+let lastEnd = 0;
+let lastCost = 0;
+const dirtyCards = new Set<ChartCard>();
+/** Redraws dirty cards on the next frame, but leaves at least twice the last redraw's time free between redraws:
+ * with 100k-point series a redraw can take tens of ms, and live points must not starve scrolling and hovering. */
+function scheduleRender(which: Iterable<ChartCard>): void {
+  for (const c of which) { c.markDirty(); dirtyCards.add(c); }
+  if (frame || timer) return;
+  const go = () => { timer = 0; frame = requestAnimationFrame(runRender); };
+  const wait = lastEnd + 2 * lastCost - performance.now();
+  if (wait > 0) timer = window.setTimeout(go, wait); else go();
+}
+function runRender(): void {
+  frame = 0;
+  const t = performance.now();
+  const list = [...dirtyCards];
+  dirtyCards.clear();
+  for (const c of list) c.render();
+  lastEnd = performance.now();
+  lastCost = lastEnd - t;
+}
+function renderAll(): void { scheduleRender(cards.values()); }
+
+function onMessage(m: ToDashboard): void {
+  switch (m.type) {
+    case 'init':
+      state.runIds = m.runs.map((r) => r.header.id);
+      persist();
+      headers.clear(); alerts.clear();
+      for (const r of m.runs) { store.reset(r.header.id, r.series); headers.set(r.header.id, r.header); alerts.set(r.header.id, r.alerts); }
+      renderHeaders(); renderAlertList(); syncCards(); renderAll();
+      app.setAttribute('aria-busy', 'false');
+      break;
+    case 'append': {
+      if (!state.runIds.includes(m.runId)) return;
+      const { changed, newNames } = store.append(m.runId, m.series);
+      if (newNames) { syncCards(); renderAll(); return; }
+      const names = new Set(changed);
+      scheduleRender([...cards.values()].filter((c) => c.spec.lines.some((l) => names.has(l.metric) || (l.std && names.has(l.std)))));
+      break;
+    }
+    case 'header':
+      headers.set(m.header.id, m.header);
+      renderHeaders();
+      break;
+    case 'alerts':
+      alerts.set(m.runId, m.alerts);
+      renderAlertList();
+      break;
+    case 'exported':
+      toolbar.say(m.message);
+      break;
+  }
+}
+
+// Elapsed and ETA move while a run is running.
+setInterval(() => { if ([...headers.values()].some((r) => r.status === 'running')) renderHeaders(); }, 1000);
+
+// VS Code switches the body class (vscode-light / vscode-dark / vscode-high-contrast) when the theme changes.
+const themeObserver = new MutationObserver(() => { theme = readTheme(); renderHeaders(); renderAll(); });
+themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
+
+listen(isToDashboard, onMessage, () => ch.post({ type: 'ready' }));
