@@ -13,7 +13,9 @@ const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
 const builds = [
   { ...common, entryPoints: [join(root, 'extension/extension.ts')], outfile: join(root, 'dist/extension.js'),
-    platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+    platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'],
+    // jsonc-parser's UMD "main" requires its parts dynamically, which a bundle cannot resolve: take its ESM build.
+    mainFields: ['module', 'main'] },
 ];
 const webviewDir = join(root, 'webview');
 for (const panel of existsSync(webviewDir) ? readdirSync(webviewDir, { withFileTypes: true }) : []) {

@@ -1,0 +1,101 @@
+// Activation: the RunStore, the Runs view, the status bar and the commands. Heavy parts load on first use:
+// ajv + the schema (config diagnostics) when a run config is checked, the panels (dashboard, samples: the webview
+// protocol and their hosts) right after activation without delaying it. The activation time goes to the log.
+import * as vscode from 'vscode';
+import { readFile } from 'node:fs/promises';
+import { RunStore } from './runs/runStore';
+import { runRootsFor } from './runs/runRoots';
+import { RunsTreeProvider } from './views/runsTree';
+import { createRunStatusBar } from './views/runStatusBar';
+import { TrainerRegistry } from './trainer/trainerRegistry';
+import { OutputFollower } from './trainer/outputFollower';
+import { PythonResolver } from './python/pythonResolver';
+import type { ConfigDiagnostics } from './config/configDiagnostics';
+import type { Services } from './services';
+import { startTraining, stopTraining, resumeTraining } from './commands/trainingCommands';
+import { createDemoDataset, newRunConfig } from './commands/demoCommands';
+import { revealRun, deleteRun, refreshRuns } from './commands/runCommands';
+
+export function activate(context: vscode.ExtensionContext): { store: RunStore } {
+  const t0 = performance.now();
+  const log = vscode.window.createOutputChannel('RL Studio', { log: true });
+  const store = new RunStore({
+    pollIntervalMs: 1000,
+    onMalformedLine: (r) => log.warn(`${r.file}:${r.lineNo}: skipped a line that is not a trainer event (${r.reason})`),
+  });
+  const trainers = new TrainerRegistry(store,
+    (runId, line, stream) => (stream === 'stderr' ? log.warn : log.info).call(log, `[${runId}] ${line}`),
+    (runId, exit) => {
+      const run = store.getRun(runId);
+      log.info(`[${runId}] trainer exited (code ${exit.code ?? '-'}${exit.signal ? `, ${exit.signal}` : ''}); status ${run?.status}`);
+      if (exit.spawnError || (exit.code !== 0 && run?.status !== 'stopped')) {
+        const why = exit.spawnError?.message ?? run?.error ?? `exit code ${exit.code}`;
+        void vscode.window.showErrorMessage(`RL Studio: run ${runId} failed: ${why}`, 'Show Log').then((p) => p && log.show());
+      }
+    });
+  const follower = new OutputFollower(store, (runId) => trainers.get(runId) !== undefined, (runId, line) => log.info(`[${runId}] ${line}`));
+  context.subscriptions.push(follower);
+  let diagnostics: Promise<ConfigDiagnostics> | undefined;
+  const services: Services = {
+    context, store, log, trainers,
+    python: new PythonResolver(context, log),
+    diagnostics: () => (diagnostics ??= import('./config/configDiagnostics').then((m) => {
+      const d = new m.ConfigDiagnostics();
+      context.subscriptions.push(d);
+      return d;
+    })),
+    updateRunRoots: async () => store.setRoots(await computeRunRoots()),
+  };
+
+  const tree = new RunsTreeProvider(store);
+  const view = vscode.window.createTreeView('rlstudio.runs', { treeDataProvider: tree, showCollapseAll: true });
+  const cmd = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
+  context.subscriptions.push(
+    log, services.python, tree, view, createRunStatusBar(store), { dispose: () => store.dispose() }, { dispose: () => trainers.dispose() },
+    cmd('rlstudio.startGrpoTraining', (arg) => startTraining(services, { grpoOnly: true }, arg)),
+    cmd('rlstudio.startTraining', (arg) => startTraining(services, { grpoOnly: false }, arg)),
+    cmd('rlstudio.resumeTraining', (arg) => resumeTraining(services, arg)),
+    cmd('rlstudio.stopTraining', (arg) => stopTraining(services, arg)),
+    cmd('rlstudio.createDemoDataset', () => createDemoDataset(services)),
+    cmd('rlstudio.newRunConfig', () => newRunConfig(services)),
+    cmd('rlstudio.setUpTrainerEnvironment', async () =>
+      (await import('./python/setupEnvironment')).setUpTrainerEnvironment(context, services.python, log)),
+    cmd('rlstudio.revealRun', (arg) => revealRun(services, arg)),
+    cmd('rlstudio.deleteRun', (arg) => deleteRun(services, arg)),
+    cmd('rlstudio.refreshRuns', () => refreshRuns(services)),
+  );
+
+  // Keep the runs folders in step with the workspace's configs and settings.
+  const watcher = vscode.workspace.createFileSystemWatcher('**/*.rlstudio.json');
+  const rootsChanged = (): void => void services.updateRunRoots();
+  context.subscriptions.push(watcher, watcher.onDidCreate(rootsChanged), watcher.onDidChange(rootsChanged), watcher.onDidDelete(rootsChanged),
+    vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('rlstudio.runsFolders') && rootsChanged()));
+  void services.updateRunRoots().then(() => store.start());
+
+  // Config diagnostics only once a run config is (or gets) open: that is what loads ajv.
+  const maybeDiagnostics = (doc: vscode.TextDocument): void => {
+    if (doc.uri.path.endsWith('.rlstudio.json')) void services.diagnostics();
+  };
+  vscode.workspace.textDocuments.forEach(maybeDiagnostics);
+  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(maybeDiagnostics));
+
+  // The panels register their own commands (openDashboard, openSamples, compareRuns) and webview serializers.
+  void import('./panels/index').then((m) => m.registerPanels(context, store))
+    .catch((e: Error) => log.error(`dashboard panels failed to load: ${e.message}`));
+
+  log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms (activate() only; VS Code's Running Extensions view adds code loading)`);
+  return { store };
+}
+
+async function computeRunRoots(): Promise<string[]> {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  const setting = vscode.workspace.getConfiguration('rlstudio').get<string[]>('runsFolders') ?? ['runs'];
+  const files = await vscode.workspace.findFiles('**/*.rlstudio.json', '**/{node_modules,.venv,.git}/**', 200);
+  const configs = await Promise.all(files.map(async (u) => ({ file: u.fsPath, text: await readFile(u.fsPath, 'utf8').catch(() => '') })));
+  return runRootsFor(folders, setting, configs);
+}
+
+export function deactivate(): void {
+  // Trainer processes keep running on purpose: a reloaded window re-attaches to them through their run directory.
+}

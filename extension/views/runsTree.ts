@@ -1,0 +1,90 @@
+// The Runs view: one item per run (status icon, step / max steps, reward, elapsed), with checkpoints as children.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { RunStore } from '../runs/runStore';
+import type { RunSummary, RunStatus } from '../runs/types';
+import type { CheckpointEvent } from '../../schemas/generated/trainerEvent';
+import { runAccessibleLabel, runDescription } from './runPresentation';
+
+export type RunsTreeNode = { kind: 'run'; runId: string } | { kind: 'checkpoint'; runId: string; checkpoint: CheckpointEvent };
+
+const ICONS: Record<RunStatus, [string, string | undefined]> = {
+  running: ['sync~spin', 'charts.blue'],
+  completed: ['pass', 'testing.iconPassed'],
+  stopped: ['debug-pause', 'charts.yellow'],
+  failed: ['error', 'testing.iconFailed'],
+  unknown: ['question', undefined],
+};
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscriptions: { dispose(): void }[] = [];
+  private pending: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: RunStore) {
+    // Coalesce bursts (a fast run writes many events a second) into one redraw.
+    const schedule = (): void => {
+      this.pending ??= setTimeout(() => {
+        this.pending = undefined;
+        this.changed.fire(undefined);
+      }, 250);
+    };
+    this.subscriptions.push(store.onDidChangeRuns(schedule), store.onDidChangeRun(schedule));
+  }
+
+  getChildren(node?: RunsTreeNode): RunsTreeNode[] {
+    if (!node) return this.store.listRuns().map((r) => ({ kind: 'run', runId: r.id }));
+    if (node.kind !== 'run') return [];
+    const run = this.store.getRun(node.runId);
+    if (!run) return [];
+    return [...run.checkpoints].reverse().map((checkpoint) => ({ kind: 'checkpoint', runId: run.id, checkpoint }));
+  }
+
+  getTreeItem(node: RunsTreeNode): vscode.TreeItem {
+    const run = this.store.getRun(node.runId);
+    if (!run) return new vscode.TreeItem(node.runId);
+    return node.kind === 'run' ? runItem(run) : checkpointItem(run, node.checkpoint);
+  }
+
+  getParent(node: RunsTreeNode): RunsTreeNode | undefined {
+    return node.kind === 'checkpoint' ? { kind: 'run', runId: node.runId } : undefined;
+  }
+
+  dispose(): void {
+    if (this.pending) clearTimeout(this.pending);
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}
+
+function runItem(run: RunSummary): vscode.TreeItem {
+  const item = new vscode.TreeItem(run.id, run.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = `run:${run.dir}`;
+  item.description = runDescription(run, Date.now());
+  const [icon, color] = ICONS[run.status];
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  item.contextValue = `rlstudio.run.${run.status}${run.checkpoints.length ? '.resumable' : ''}`;
+  item.accessibilityInformation = { label: runAccessibleLabel(run) };
+  item.resourceUri = vscode.Uri.file(run.dir);
+  const tip = new vscode.MarkdownString();
+  tip.appendMarkdown(`**${run.id}** — ${run.status}\n\n`);
+  tip.appendText(`${run.algorithm ?? 'grpo'} · ${run.model ?? '?'} · ${run.device ?? '?'}\n${run.dir}`);
+  if (run.error) tip.appendText(`\n\nError: ${run.error}`);
+  if (run.malformedLines) tip.appendText(`\n\n${run.malformedLines} malformed line(s) in events.jsonl skipped`);
+  item.tooltip = tip;
+  item.command = { command: 'rlstudio.openDashboard', title: 'Open Dashboard', arguments: [run.id] };
+  return item;
+}
+
+function checkpointItem(run: RunSummary, c: CheckpointEvent): vscode.TreeItem {
+  const label = c.kind === 'best' ? 'best model' : c.kind === 'final' ? 'final' : `step ${c.step}`;
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.id = `ckpt:${run.dir}:${c.path}`;
+  item.description = c.kind === 'best' && c.metric ? `${c.metric} ${c.value ?? ''} · step ${c.step}` : path.basename(c.path);
+  item.iconPath = new vscode.ThemeIcon(c.kind === 'best' ? 'star-full' : 'save');
+  item.contextValue = 'rlstudio.checkpoint';
+  item.resourceUri = vscode.Uri.file(path.join(run.dir, c.path));
+  item.accessibilityInformation = { label: `Checkpoint ${label} of run ${run.id}` };
+  return item;
+}

@@ -1,0 +1,161 @@
+// End to end in real VS Code (code-server) driven through the UI: an empty workspace, Create Demo Dataset and Start
+// GRPO Training from the command palette, the run in the Runs view as running then completed with the step count
+// of events.jsonl; a second run survives a window reload, Stop Training (from the reloaded window, by pid) leaves it
+// "stopped" with a checkpoint; Resume continues it.
+// The trainer is the real one (python -m rlstudio from the repo's .venv). Screenshots go to test-artifacts/ on failure.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { startCodeServer, REPO_ROOT, type CodeServer } from './harness/codeServer';
+import { openWorkbench, runCommand, answerQuickPick, waitForRow, screenshot, type Workbench } from './harness/workbench';
+import { readEvents, lastStep, runDirs, findFile, findFiles, waitFor, killTrainers } from './harness/files';
+
+const DEMO_STEPS = 3;
+const t0 = Date.now();
+const lap = (m: string): void => console.log(`# [${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+
+let server: CodeServer | undefined;
+let wb: Workbench | undefined;
+let passed = false;
+after(async () => {
+  await wb?.close().catch(() => undefined);
+  await server?.stop();
+  if (!server) return;
+  const left = await killTrainers(path.join(server.workspace, 'rlstudio-demo', 'runs'));
+  if (left.length) console.log(`# killed leftover trainer process(es): ${left.join(', ')}`);
+  // keep a failed run's folder (workspace, runs, logs) for a look; a passing one is removed
+  if (passed) rmSync(server.base, { recursive: true, force: true });
+  else console.log(`# kept ${server.base}`);
+});
+
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    const v = await fn();
+    lap(name);
+    return v;
+  } catch (e) {
+    const shot = await screenshot(wb?.page, `e2e-training-${name.replace(/\W+/g, '-')}`);
+    if (server) console.log(`# code-server log: ${server.logFile}`);
+    throw new Error(`${name}: ${(e as Error).message}${shot ? `\nscreenshot: ${shot}` : ''}`);
+  }
+}
+
+test('demo data -> GRPO run completes; a second run stops with a checkpoint and resumes', { timeout: 240_000 }, async () => {
+  const python = path.join(REPO_ROOT, '.venv/bin/python');
+  assert.ok(existsSync(python), `${python} missing (bash scripts/bootstrap.sh python)`);
+  server = await step('code-server up', () => startCodeServer({
+    'rlstudio.pythonPath': python, 'rlstudio.demo.maxSteps': DEMO_STEPS, 'rlstudio.stopGraceSeconds': 60,
+  }));
+  wb = await step('workbench loaded', () => openWorkbench(server!.url, server!.workspace, path.join(server!.base, 'chrome-profile')));
+  const { page } = wb;
+  const ws = server.workspace;
+
+  await step('Runs view open (activates the extension)', async () => {
+    await runCommand(page, 'rlstudio.runs.focus', 'RL Studio: Focus on Runs View');
+    await page.locator('.part.sidebar', { hasText: 'No training runs yet' }).waitFor({ timeout: 30_000 });
+  });
+
+  const configFile = path.join(ws, 'rlstudio-demo', 'arithmetic.rlstudio.json');
+  await step('Create Demo Dataset', async () => {
+    await runCommand(page, 'rlstudio.createDemoDataset', 'RL Studio: Create Demo Dataset');
+    await answerQuickPick(page, 'arithmetic', /demo dataset/);
+    await waitFor('the demo config', 90_000, () => existsSync(configFile));
+    await page.locator('.tabs-container .tab', { hasText: 'arithmetic.rlstudio.json' }).waitFor({ timeout: 30_000 });
+  });
+  // Like a user tuning the demo for a quick try: no warm-start phase, no eval, smaller batches (2 CPU cores here).
+  const editConfig = (change: (cfg: Record<string, Record<string, unknown>>) => void): void => {
+    const cfg = JSON.parse(readFileSync(configFile, 'utf8'));
+    change(cfg);
+    writeFileSync(configFile, JSON.stringify(cfg, null, 2) + '\n');
+  };
+  editConfig((cfg) => {
+    cfg.warm_start = { ...cfg.warm_start, steps: 0 };
+    cfg.eval = { ...cfg.eval, enabled: false };
+    cfg.training = { ...cfg.training, per_device_train_batch_size: 32 };
+  });
+  await page.waitForTimeout(1500); // the open editor reloads the file from disk
+  const runsFolder = path.join(path.dirname(configFile), JSON.parse(readFileSync(configFile, 'utf8')).output_dir ?? 'runs');
+
+  // ---- run 1: to completion ----
+  await runCommand(page, 'rlstudio.startGrpoTraining', 'RL Studio: Start GRPO Training');
+  const run1 = await step('run 1 directory created', () => waitFor('a run directory', 30_000, () => runDirs(runsFolder)[0]));
+  const id1 = path.basename(run1);
+  await step('run 1 shown running', () => waitForRow(page, (l) => l.startsWith(`Run ${id1}, running`), `${id1} running`, 60_000));
+  const done = await step('run 1 shown completed', () => waitForRow(page, (l) => l.startsWith(`Run ${id1}, completed`), `${id1} completed`, 120_000));
+  const events1 = readEvents(run1);
+  const finished1 = events1.find((e) => e.type === 'run_finished');
+  assert.equal(finished1?.status, 'completed');
+  assert.equal(lastStep(events1), DEMO_STEPS);
+  const max1 = (events1.find((e) => e.type === 'run_started')?.max_steps as number);
+  assert.match(done, new RegExp(`, step ${lastStep(events1)}/${max1}[,]`), done);
+
+  // ---- run 2: stop, then resume ----
+  editConfig((cfg) => {
+    cfg.training = { ...cfg.training, max_steps: 500 };
+  });
+  await page.waitForTimeout(1500); // the open editor reloads the file from disk
+  await runCommand(page, 'rlstudio.startGrpoTraining', 'RL Studio: Start GRPO Training');
+  const run2 = await step('run 2 directory created', () => waitFor('a second run directory', 30_000, () => runDirs(runsFolder).find((d) => d !== run1)));
+  const id2 = path.basename(run2);
+  await step('run 2 running with a step done', async () => {
+    await waitForRow(page, (l) => l.startsWith(`Run ${id2}, running`), `${id2} running`, 60_000);
+    await waitFor('a metrics event in run 2', 90_000, () => lastStep(readEvents(run2)) >= 1);
+  });
+  // A window reload must re-attach to the live trainer through the run directory (it runs on, detached).
+  await step('window reloaded, run 2 still running', async () => {
+    await runCommand(page, 'workbench.action.reloadWindow', 'Developer: Reload Window');
+    await page.waitForTimeout(2000);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await waitForRow(page, (l) => l.startsWith(`Run ${id2}, running`), `${id2} running after reload`, 60_000);
+  });
+  await runCommand(page, 'rlstudio.stopTraining', 'RL Studio: Stop Training');
+  const stoppedRow = await step('run 2 shown stopped', () => waitForRow(page, (l) => l.startsWith(`Run ${id2}, stopped`), `${id2} stopped`, 120_000));
+  const events2 = readEvents(run2);
+  // the reloaded window followed the live run's output into its log channel
+  const logsAfterReload = findFiles(server.userDataDir, 'RL Studio.log').map((f) => readFileSync(f, 'utf8'))
+    .filter((t) => !t.includes(`[${id1}]`));
+  assert.ok(logsAfterReload.some((t) => t.includes(`[${id2}] `)), 'trainer output of the re-attached run reached the log');
+  const stopEvent = events2.find((e) => e.type === 'run_finished');
+  assert.equal(stopEvent?.status, 'stopped');
+  const ckpts = events2.filter((e) => e.type === 'checkpoint');
+  assert.ok(ckpts.length >= 1, 'a checkpoint was written on stop');
+  assert.ok(existsSync(path.join(run2, String(ckpts.at(-1)!.path))), 'the checkpoint folder exists');
+  assert.match(stoppedRow, /, [1-9]\d* checkpoints?$/);
+  const stoppedAt = lastStep(events2);
+
+  await runCommand(page, 'rlstudio.resumeTraining', 'RL Studio: Resume Training');
+  await step('resume: answer its questions', async () => {
+    // Asks which run only when several could resume, and which checkpoint only when there are several.
+    const title = page.locator('.quick-input-widget .quick-input-title');
+    const deadline = Date.now() + 30_000;
+    while (!readEvents(run2).some((e) => e.type === 'resumed') && Date.now() < deadline) {
+      const text = (await title.isVisible().catch(() => false)) ? await title.innerText().catch(() => '') : '';
+      if (/Resume which run/.test(text)) await answerQuickPick(page, id2);
+      else if (/from which checkpoint/.test(text)) await answerQuickPick(page, 'latest');
+      else await page.waitForTimeout(300);
+    }
+  });
+  await step('run 2 resumed and past its stop step', async () => {
+    await waitFor('a resumed event', 60_000, () => readEvents(run2).some((e) => e.type === 'resumed'));
+    await waitForRow(page, (l) => l.startsWith(`Run ${id2}, running`), `${id2} running again`, 60_000);
+    await waitFor(`a step after ${stoppedAt}`, 90_000, () => lastStep(readEvents(run2).slice(readEvents(run2).findIndex((e) => e.type === 'resumed'))) > stoppedAt);
+  });
+  await runCommand(page, 'rlstudio.stopTraining', 'RL Studio: Stop Training');
+  await step('run 2 stopped again', () => waitForRow(page, (l) => l.startsWith(`Run ${id2}, stopped`), `${id2} stopped again`, 120_000));
+
+  // VS Code's own measurement (code loading + activate call), from Developer: Show Running Extensions
+  const vscodeTimes = await step('running extensions read', async () => {
+    await runCommand(page, 'workbench.action.showRuntimeExtensions', 'Developer: Show Running Extensions');
+    const row = page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'RL Studio' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    return (await row.innerText()).replace(/\s+/g, ' ');
+  }).catch((e: Error) => `unavailable (${e.message.split('\n')[0]})`);
+  console.log(`# VS Code running-extensions row: ${vscodeTimes}`);
+
+  const log = findFile(server.userDataDir, 'RL Studio.log');
+  const activation = log ? /activated in ([\d.]+) ms/.exec(readFileSync(log, 'utf8'))?.[1] : undefined;
+  console.log(`# activation time (activate() in the extension host): ${activation ?? '?'} ms`);
+  assert.ok(activation, `activation time in ${log}`);
+  passed = true;
+});
