@@ -21,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
   const log = vscode.window.createOutputChannel('RL Studio', { log: true });
   const store = new RunStore({
     pollIntervalMs: 1000,
+    watch: true, // live runs' new events within milliseconds; the 1 s poll stays as the fallback
     onMalformedLine: (r) => log.warn(`${r.file}:${r.lineNo}: skipped a line that is not a trainer event (${r.reason})`),
   });
   const trainers = new TrainerRegistry(store,

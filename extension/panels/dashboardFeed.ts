@@ -1,20 +1,12 @@
 // What the dashboard of one run needs from the RunStore, and the new points since the last send. Pure (no `vscode`):
 // it reads the store's series (never trainer output) and remembers how many points of each metric the webview has.
-import type { RunStoreApi, MetricSeries, RunSummary } from '../runs/types';
+import type { RunStoreApi, MetricSeries } from '../runs/types';
 import type { TrainerEvent } from '../../schemas/generated/trainerEvent';
 import type { DashboardRun, HealthAlert, RunHeader, SeriesData } from '../../webview/protocol';
-import { computeHealthAlerts, type HealthThresholds } from '../runs/health';
+import { alertsOf, type HealthThresholds } from '../runs/health';
 import { toRunHeader } from './runHeader';
 
-export function alertsOf(summary: RunSummary, series: Record<string, MetricSeries>, thresholds: HealthThresholds): HealthAlert[] {
-  const fromTrainer: HealthAlert[] = summary.alerts.map((a) => ({
-    code: a.code, level: a.level, message: a.message, hint: a.hint ?? '', step: a.step ?? null, source: 'trainer',
-  }));
-  const computed = computeHealthAlerts(series, thresholds);
-  // A trainer alert with the same code says the same thing with the trainer's own numbers: keep that one.
-  const trainerCodes = new Set(fromTrainer.map((a) => a.code));
-  return [...computed.filter((a) => !trainerCodes.has(a.code)), ...fromTrainer];
-}
+export { alertsOf };
 
 export type FeedUpdate =
   | { kind: 'none' }

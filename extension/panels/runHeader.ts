@@ -43,10 +43,9 @@ export function configSummary(config: unknown): [string, string][] {
   return out;
 }
 
-/** The store's times are Unix milliseconds for some fields and event seconds for others: the header speaks seconds. */
-export function toSeconds(t: number | null): number | null {
-  if (t === null || !Number.isFinite(t)) return null;
-  return t > 1e11 ? t / 1000 : t;
+/** RunSummary times are Unix milliseconds (types.ts); the webview's RunHeader speaks Unix seconds (protocol.ts). */
+export function msToSeconds(t: number | null): number | null {
+  return t === null || !Number.isFinite(t) ? null : t / 1000;
 }
 
 export function toRunHeader(s: RunSummary): RunHeader {
@@ -58,9 +57,9 @@ export function toRunHeader(s: RunSummary): RunHeader {
     algorithm: s.algorithm,
     model: s.model,
     device: s.device,
-    startedAt: toSeconds(s.startedAt),
-    finishedAt: toSeconds(s.finishedAt),
-    lastEventAt: toSeconds(s.lastEventAt),
+    startedAt: msToSeconds(s.startedAt),
+    finishedAt: msToSeconds(s.finishedAt),
+    lastEventAt: msToSeconds(s.lastEventAt),
     configSummary: configSummary(s.config),
     hasConfig: s.config !== null,
     error: s.error,

@@ -1,7 +1,7 @@
 // Run-health alerts computed from a run's metric series: the conditions under which GRPO silently stops learning
 // or learns the wrong thing, each with what to try. Pure (no `vscode`): the dashboard and the Runs view badge call
 // it with the RunStore's series and the thresholds from the `rlstudio.health.*` settings.
-import type { MetricSeries } from './types';
+import type { MetricSeries, RunSummary } from './types';
 import type { HealthAlert } from '../../webview/protocol';
 
 export interface HealthThresholds {
@@ -166,4 +166,15 @@ export function computeHealthAlerts(series: Record<string, MetricSeries>, thresh
   const out = CHECKS.map((c) => c(series, thresholds)).filter((a): a is HealthAlert => a !== null);
   const rank = { error: 0, warning: 1, info: 2 } as const;
   return out.sort((a, b) => rank[a.level] - rank[b.level]);
+}
+
+/** The run's alerts as the dashboard and the Runs view show them: computed ones plus those the trainer wrote. */
+export function alertsOf(summary: RunSummary, series: Record<string, MetricSeries>, thresholds: HealthThresholds): HealthAlert[] {
+  const fromTrainer: HealthAlert[] = summary.alerts.map((a) => ({
+    code: a.code, level: a.level, message: a.message, hint: a.hint ?? '', step: a.step ?? null, source: 'trainer',
+  }));
+  const computed = computeHealthAlerts(series, thresholds);
+  // A trainer alert with the same code says the same thing with the trainer's own numbers: keep that one.
+  const trainerCodes = new Set(fromTrainer.map((a) => a.code));
+  return [...computed.filter((a) => !trainerCodes.has(a.code)), ...fromTrainer];
 }

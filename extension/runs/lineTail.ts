@@ -75,7 +75,8 @@ export class LineTail {
     let pendingStart = this.offset;
     let skipping = false; // inside an oversized line: drop bytes until its newline
     let position = this.offset;
-    const chunk = Buffer.allocUnsafe(this.chunkBytes);
+    // sized to what is there: a live tail reads a few hundred bytes many times a second
+    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(this.chunkBytes, end - position)));
     while (position < end) {
       const { bytesRead } = await handle.read(chunk, 0, Math.min(this.chunkBytes, end - position), position);
       if (bytesRead === 0) break;

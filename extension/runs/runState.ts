@@ -18,8 +18,14 @@ export interface LivenessInfo {
   isPidAlive(pid: number): boolean;
   /** A run whose last event is older than this (ms) and whose process is unknown counts as dead. */
   staleAfterMs: number;
+  /** A run whose process is gone and whose last event is older than this (ms) died without its final event; the
+   * margin covers a trainer that wrote run_finished and exited between our read of the file and the pid check. */
+  exitGraceMs: number;
+  /** Unix milliseconds. */
   now(): number;
 }
+
+export const EXITED_WITHOUT_FINAL_EVENT = 'trainer exited without a final event (killed or crashed)';
 
 export class RunState {
   private readonly series = new Map<string, CompactSeries>();
@@ -112,17 +118,21 @@ export class RunState {
 
   status(liveness: LivenessInfo): RunStatus {
     if (this.finished) return this.finished.status;
-    if (this.liveProcess !== undefined) return this.liveProcess ? 'running' : 'unknown';
-    if (this.pid !== null && liveness.isPidAlive(this.pid)) return 'running';
-    if (this.lastEventAt !== null && liveness.now() - this.lastEventAt < liveness.staleAfterMs) return 'running';
-    return 'unknown';
+    const sinceLastEvent = this.lastEventAt === null ? Infinity : liveness.now() - this.lastEventAt;
+    // Known exactly when this window launched it; else by the pid the trainer wrote (same host: extensionKind workspace).
+    const alive = this.liveProcess ?? (this.pid !== null ? liveness.isPidAlive(this.pid) : undefined);
+    if (alive === true) return 'running';
+    if (alive === false) return sinceLastEvent < liveness.exitGraceMs ? 'running' : 'failed';
+    // No pid (a trainer that does not write one): only the age of the last event tells.
+    return sinceLastEvent < liveness.staleAfterMs ? 'running' : 'unknown';
   }
 
   summary(liveness: LivenessInfo): RunSummary {
+    const status = this.status(liveness);
     return {
       id: this.id,
       dir: this.dir,
-      status: this.status(liveness),
+      status,
       step: this.step,
       maxSteps: this.maxSteps,
       algorithm: this.algorithm,
@@ -135,7 +145,7 @@ export class RunState {
       config: this.config,
       checkpoints: [...this.checkpoints],
       alerts: [...this.alerts],
-      error: this.finished?.error ?? null,
+      error: this.finished ? this.finished.error : status === 'failed' ? EXITED_WITHOUT_FINAL_EVENT : null,
       malformedLines: this.malformedLines,
     };
   }

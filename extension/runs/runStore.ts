@@ -1,7 +1,7 @@
 // The RunStore: the one reader of run directories. It finds every run directory under the runs folders, tails each
 // events.jsonl by byte offset (runs started here, from a terminal, or before a window reload look the same), folds
 // the events into RunState, and answers the views. No `vscode` import: plain unit tests and benchmarks load it.
-import { promises as fs, existsSync } from 'node:fs';
+import { promises as fs, existsSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { TrainerEvent, SamplesEvent } from '../../schemas/generated/trainerEvent';
 import type { RunConfig } from '../../schemas/generated/runConfig';
@@ -24,8 +24,17 @@ export interface RunStoreOptions {
   roots?: string[];
   /** Poll period for new runs and appended events; 0: only on refresh(). */
   pollIntervalMs?: number;
-  /** A run without run_finished, no live process and no event for this long is shown as "unknown". */
+  /**
+   * Also watch the directories of running runs (fs.watch) and read their events.jsonl as soon as it changes, at most
+   * once per watchDebounceMs. Polling stays on as the fallback: fs.watch misses changes on some file systems (NFS,
+   * some container mounts) and is dropped for a run whose watcher errors.
+   */
+  watch?: boolean;
+  watchDebounceMs?: number;
+  /** A run without run_finished, no pid and no event for this long is shown as "unknown". */
   staleAfterMs?: number;
+  /** A run without run_finished whose trainer pid is gone and whose last event is this old is shown as "failed". */
+  exitGraceMs?: number;
   isPidAlive?: (pid: number) => boolean;
   now?: () => number;
   /** Called once per malformed line (by line number) of a run. */
@@ -39,6 +48,11 @@ interface TrackedRun {
   reportedLines: Set<number>;
   lastStatus: string;
   configLoaded: boolean;
+  /** The read in progress (or last done): reads of one run never overlap (the tail's offset is shared). */
+  reading: Promise<void>;
+  watcher?: FSWatcher;
+  /** A prompt read is scheduled (debounce). */
+  watchTimer?: NodeJS.Timeout;
 }
 
 type Listener<T> = (e: T) => void;
@@ -69,6 +83,7 @@ export class RunStore implements RunStoreApi {
     this.liveness = {
       isPidAlive: options.isPidAlive ?? defaultIsPidAlive,
       staleAfterMs: options.staleAfterMs ?? 120_000,
+      exitGraceMs: options.exitGraceMs ?? 5_000,
       now: options.now ?? Date.now,
     };
   }
@@ -90,6 +105,7 @@ export class RunStore implements RunStoreApi {
   dispose(): void {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const t of this.runs.values()) this.unwatch(t);
     this.changeListeners.clear();
     this.listListeners.clear();
   }
@@ -109,6 +125,7 @@ export class RunStore implements RunStoreApi {
   trackRunDir(dir: string, liveProcess?: boolean): string {
     const tracked = this.track(path.resolve(dir));
     if (liveProcess !== undefined) tracked.state.liveProcess = liveProcess;
+    this.updateStatus(tracked);
     this.fireList();
     return tracked.state.id;
   }
@@ -117,6 +134,7 @@ export class RunStore implements RunStoreApi {
     const tracked = this.runs.get(runId);
     if (!tracked) return;
     tracked.state.liveProcess = alive;
+    this.updateStatus(tracked);
     this.fireList();
   }
 
@@ -150,6 +168,7 @@ export class RunStore implements RunStoreApi {
     for (const [dir, id] of [...this.idByDir]) {
       const inRoot = this.roots.some((r) => path.dirname(dir) === r);
       if ((inRoot && !seenDirs.has(dir)) || (!inRoot && !existsSync(dir) && this.runs.get(id)?.state.liveProcess !== true)) {
+        this.unwatch(this.runs.get(id));
         this.idByDir.delete(dir);
         this.runs.delete(id);
         listChanged = true;
@@ -157,14 +176,54 @@ export class RunStore implements RunStoreApi {
     }
     for (const tracked of this.runs.values()) {
       if (this.disposed) return;
-      await this.readRun(tracked);
-      const status = tracked.state.status(this.liveness);
-      if (status !== tracked.lastStatus) {
-        tracked.lastStatus = status;
-        listChanged = true;
-      }
+      await this.readSerially(tracked);
+      if (this.updateStatus(tracked)) listChanged = true;
     }
     if (listChanged) this.fireList();
+  }
+
+  /** Records the run's status; true when it changed. Keeps a watcher on exactly the running runs. */
+  private updateStatus(tracked: TrackedRun): boolean {
+    const status = tracked.state.status(this.liveness);
+    if (this.options.watch && !this.disposed) {
+      if (status === 'running') this.watchRun(tracked);
+      else this.unwatch(tracked);
+    }
+    if (status === tracked.lastStatus) return false;
+    tracked.lastStatus = status;
+    return true;
+  }
+
+  private readSerially(tracked: TrackedRun): Promise<void> {
+    tracked.reading = tracked.reading.catch(() => undefined).then(() => this.readRun(tracked));
+    return tracked.reading;
+  }
+
+  private watchRun(tracked: TrackedRun): void {
+    if (tracked.watcher || !existsSync(tracked.state.dir)) return;
+    const debounceMs = this.options.watchDebounceMs ?? 20;
+    try {
+      // The directory, not the file: it also sees events.jsonl created or replaced after the watch began.
+      tracked.watcher = watch(tracked.state.dir, { persistent: false }, (_type, file) => {
+        if (file !== null && file !== EVENTS_FILE) return;
+        tracked.watchTimer ??= setTimeout(() => {
+          tracked.watchTimer = undefined;
+          if (this.disposed || this.runs.get(tracked.state.id) !== tracked) return;
+          void this.readSerially(tracked).then(() => { if (this.updateStatus(tracked)) this.fireList(); }, () => undefined);
+        }, debounceMs);
+      });
+      tracked.watcher.on('error', () => this.unwatch(tracked)); // polling carries on for this run
+    } catch {
+      tracked.watcher = undefined; // no watch support here (or too many watches): polling only
+    }
+  }
+
+  private unwatch(tracked: TrackedRun | undefined): void {
+    if (!tracked) return;
+    tracked.watcher?.close();
+    tracked.watcher = undefined;
+    if (tracked.watchTimer) clearTimeout(tracked.watchTimer);
+    tracked.watchTimer = undefined;
   }
 
   private track(dir: string): TrackedRun {
@@ -178,6 +237,7 @@ export class RunStore implements RunStoreApi {
       reportedLines: new Set(),
       lastStatus: '',
       configLoaded: false,
+      reading: Promise.resolve(),
     };
     this.runs.set(id, tracked);
     this.idByDir.set(dir, id);

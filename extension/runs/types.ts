@@ -10,15 +10,24 @@ export interface RunSummary {
   id: string;
   /** Absolute path of the run directory. */
   dir: string;
-  /** running: last event is recent or the trainer process is known alive; unknown: died without run_finished. */
+  /**
+   * From run_finished when there is one. Without it: running while the trainer process is alive (or, for a trainer
+   * that wrote no pid, while its last event is recent); failed once its pid is gone and the last event is a few
+   * seconds old (error says so); unknown when there is no pid and no recent event.
+   */
   status: RunStatus;
   step: number;
   maxSteps: number | null;
   algorithm: string | null;
   model: string | null;
   device: string | null;
+  // Times are Unix epoch MILLISECONDS (Date.now() units), converted from the events' `time` (Unix seconds) when
+  // read. Views compare them with Date.now(); the dashboard header converts to seconds at the webview boundary.
+  /** Time of the last run_started. */
   startedAt: number | null;
+  /** Time of run_finished; null while there is none. */
   finishedAt: number | null;
+  /** Time of the newest event of any type. */
   lastEventAt: number | null;
   /** Latest value of every metric name seen (TRL names, eval_ included). */
   latest: Record<string, number | null>;

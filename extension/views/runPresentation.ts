@@ -44,10 +44,10 @@ export function runDescription(run: RunSummary, now: number): string {
 }
 
 /** Plain sentence for screen readers (and the e2e test, which reads the tree's aria labels). */
-export function runAccessibleLabel(run: RunSummary): string {
+export function runAccessibleLabel(run: RunSummary, healthLabel?: string): string {
   const reward = rewardText(run);
   return `Run ${run.id}, ${run.status}, step ${stepText(run)}${reward ? `, reward ${reward}` : ''}` +
-    `, ${run.checkpoints.length} checkpoint${run.checkpoints.length === 1 ? '' : 's'}`;
+    `${healthLabel ? `, ${healthLabel}` : ''}, ${run.checkpoints.length} checkpoint${run.checkpoints.length === 1 ? '' : 's'}`;
 }
 
 export function statusBarText(run: RunSummary, now: number): string {

@@ -4,7 +4,10 @@ import * as path from 'node:path';
 import type { RunStore } from '../runs/runStore';
 import type { RunSummary, RunStatus } from '../runs/types';
 import type { CheckpointEvent } from '../../schemas/generated/trainerEvent';
+import type { HealthAlert } from '../../webview/protocol';
 import { runAccessibleLabel, runDescription } from './runPresentation';
+import { RunHealthCache, healthBadge } from './runHealthBadge';
+import { readHealthThresholds } from '../panels/settings';
 
 export type RunsTreeNode = { kind: 'run'; runId: string } | { kind: 'checkpoint'; runId: string; checkpoint: CheckpointEvent };
 
@@ -21,8 +24,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: { dispose(): void }[] = [];
   private pending: NodeJS.Timeout | undefined;
+  private readonly health: RunHealthCache;
 
   constructor(private readonly store: RunStore) {
+    this.health = new RunHealthCache(store, readHealthThresholds());
     // Coalesce bursts (a fast run writes many events a second) into one redraw.
     const schedule = (): void => {
       this.pending ??= setTimeout(() => {
@@ -30,11 +35,20 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
         this.changed.fire(undefined);
       }, 250);
     };
-    this.subscriptions.push(store.onDidChangeRuns(schedule), store.onDidChangeRun(schedule));
+    this.subscriptions.push(store.onDidChangeRuns(schedule), store.onDidChangeRun(schedule),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('rlstudio.health')) return;
+        this.health.setThresholds(readHealthThresholds());
+        schedule();
+      }));
   }
 
   getChildren(node?: RunsTreeNode): RunsTreeNode[] {
-    if (!node) return this.store.listRuns().map((r) => ({ kind: 'run', runId: r.id }));
+    if (!node) {
+      const runs = this.store.listRuns();
+      this.health.retain(runs.map((r) => r.id));
+      return runs.map((r) => ({ kind: 'run', runId: r.id }));
+    }
     if (node.kind !== 'run') return [];
     const run = this.store.getRun(node.runId);
     if (!run) return [];
@@ -44,7 +58,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   getTreeItem(node: RunsTreeNode): vscode.TreeItem {
     const run = this.store.getRun(node.runId);
     if (!run) return new vscode.TreeItem(node.runId);
-    return node.kind === 'run' ? runItem(run) : checkpointItem(run, node.checkpoint);
+    return node.kind === 'run' ? runItem(run, this.health.alertsFor(run)) : checkpointItem(run, node.checkpoint);
   }
 
   getParent(node: RunsTreeNode): RunsTreeNode | undefined {
@@ -58,23 +72,42 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   }
 }
 
-function runItem(run: RunSummary): vscode.TreeItem {
+function runItem(run: RunSummary, alerts: HealthAlert[]): vscode.TreeItem {
   const item = new vscode.TreeItem(run.id, run.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = `run:${run.dir}`;
-  item.description = runDescription(run, Date.now());
+  const badge = healthBadge(alerts);
+  item.description = `${badge ? `${badge.text} · ` : ''}${runDescription(run, Date.now())}`;
   const [icon, color] = ICONS[run.status];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.contextValue = `rlstudio.run.${run.status}${run.checkpoints.length ? '.resumable' : ''}`;
-  item.accessibilityInformation = { label: runAccessibleLabel(run) };
+  item.accessibilityInformation = { label: runAccessibleLabel(run, badge?.label) };
   item.resourceUri = vscode.Uri.file(run.dir);
   const tip = new vscode.MarkdownString();
   tip.appendMarkdown(`**${run.id}** — ${run.status}\n\n`);
   tip.appendText(`${run.algorithm ?? 'grpo'} · ${run.model ?? '?'} · ${run.device ?? '?'}\n${run.dir}`);
   if (run.error) tip.appendText(`\n\nError: ${run.error}`);
   if (run.malformedLines) tip.appendText(`\n\n${run.malformedLines} malformed line(s) in events.jsonl skipped`);
+  appendHealth(tip, alerts);
   item.tooltip = tip;
   item.command = { command: 'rlstudio.openDashboard', title: 'Open Dashboard', arguments: [run.id] };
   return item;
+}
+
+const ALERT_ICONS: Record<HealthAlert['level'], string> = { error: '$(error)', warning: '$(warning)', info: '$(info)' };
+
+/** Each alert with what to try; alert text is appended as text (a trainer's message is not markdown). */
+function appendHealth(tip: vscode.MarkdownString, alerts: HealthAlert[]): void {
+  if (!alerts.length) return;
+  tip.supportThemeIcons = true;
+  tip.appendMarkdown('\n\n---\n\n**Run health**');
+  for (const a of alerts) {
+    tip.appendMarkdown(`\n\n${ALERT_ICONS[a.level]} `);
+    tip.appendText(a.message);
+    if (a.hint) {
+      tip.appendMarkdown('\n\n*Try:* ');
+      tip.appendText(a.hint);
+    }
+  }
 }
 
 function checkpointItem(run: RunSummary, c: CheckpointEvent): vscode.TreeItem {

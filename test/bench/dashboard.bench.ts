@@ -1,11 +1,13 @@
 // npm run bench:dashboard — the dashboard and samples webviews in headless Chromium, fed like the extension feeds them.
 //  1. Latency from a metrics event appended to events.jsonl to the point drawn on the reward chart, at 20 events/s:
-//     the real RunStore tails the file (poll period as in the extension, and a fast one to show the rest of the path),
+//     the real RunStore tails the file (as the extension does: 1 s poll + fs.watch of running runs; the poll alone,
+//     as before the watch; and a fast poll to show the rest of the path),
 //     DashboardFeed turns the store's events into an append message, the built bundle draws it.
 //  2. Frame times with 100,000 steps of every metric loaded (2.2M points) while live points stream in, the pointer
 //     hovers and the page scrolls; and the cost of a zoom (every visible chart redrawn).
 //  3. The samples viewer with 10,000 samples in one step: render time, search/sort time, frame times while scrolling.
-// Options: --seconds N (latency phase, default 15), --poll MS[,MS] (default 1000,50).
+// Options: --seconds N (latency phase, default 15), --poll MODE[,MODE] where MODE is a poll period in ms, with
+// "+watch" for fs.watch on top (default 1000+watch,1000,50).
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { performance } from 'node:perf_hooks';
 import { startHarness, openPanel, type OpenedPage } from '../webview/helpers/webviewPage';
@@ -15,10 +17,11 @@ import { DashboardFeed } from '../../extension/panels/dashboardFeed';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../../extension/runs/health';
 import { RunStore } from '../../extension/runs/runStore';
 import type { SeriesData } from '../../webview/protocol';
+import type { TrainerEvent } from '../../schemas/generated/trainerEvent';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const SECONDS = Number(arg('seconds', '15'));
-const POLLS = arg('poll', '1000,50').split(',').map(Number);
+const MODES = arg('poll', '1000+watch,1000,50').split(',').map((m) => ({ pollMs: parseInt(m, 10), watch: m.endsWith('+watch') }));
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,12 +58,13 @@ async function frameTimes(p: OpenedPage, ms: number, during: () => Promise<void>
   return p.page.evaluate(() => { const g = globalThis as any; g.__framesOn = false; return g.__frames.slice(1); });
 }
 
-async function latency(pollMs: number): Promise<void> {
+async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }): Promise<void> {
   const h = await startHarness();
   const runs = new RunsFolder();
   const o: RecordedRunOptions = { runId: 'bench-live', maxSteps: 100_000, seed: 5 };
-  runs.write(o.runId, [runStartedEvent(o), ...stepEvents(o, 1, 1000)]);
-  const store = new RunStore({ roots: [runs.root], pollIntervalMs: pollMs, isPidAlive: () => true });
+  // with a pid, like the real trainer: the store sees a live run (and watches it when asked to)
+  runs.write(o.runId, [{ ...runStartedEvent(o), pid: process.pid } as TrainerEvent, ...stepEvents(o, 1, 1000)]);
+  const store = new RunStore({ roots: [runs.root], pollIntervalMs: pollMs, watch, isPidAlive: () => true });
   await store.start();
   const feed = new DashboardFeed(store, o.runId, DEFAULT_HEALTH_THRESHOLDS);
   const p = await openPanel(h, 'dashboard', { height: 900 });
@@ -96,7 +100,7 @@ async function latency(pollMs: number): Promise<void> {
     const first = drawn.find((d) => d[0] >= step);
     if (first) lat.push(first[1] - at);
   }
-  console.log(`event appended -> point drawn, 20 events/s for ${SECONDS}s, store poll ${pollMs} ms: ${stats(lat)}`);
+  console.log(`event appended -> point drawn, 20 events/s for ${SECONDS}s, store poll ${pollMs} ms${watch ? ' + fs.watch' : ' only'}: ${stats(lat)}`);
   store.dispose();
   runs.dispose();
   await h.close();
@@ -201,7 +205,7 @@ async function bigSamples(): Promise<void> {
 
 (async () => {
   console.log(`dashboard bench on ${process.platform}, node ${process.version}, chromium headless`);
-  for (const poll of POLLS) await latency(poll);
+  for (const mode of MODES) await latency(mode);
   await bigDashboard();
   await bigSamples();
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -1,6 +1,7 @@
 // End to end in real VS Code (code-server) driven through the UI: an empty workspace, Create Demo Dataset and Start
 // GRPO Training from the command palette, the run in the Runs view as running then completed with the step count
-// of events.jsonl; a second run survives a window reload, Stop Training (from the reloaded window, by pid) leaves it
+// of events.jsonl; its dashboard (opened from the Runs view) draws its reward points and its samples viewer shows its
+// completions; a second run survives a window reload, Stop Training (from the reloaded window, by pid) leaves it
 // "stopped" with a checkpoint; Resume continues it.
 // The trainer is the real one (python -m rlstudio from the repo's .venv). Screenshots go to test-artifacts/ on failure.
 import { test, after } from 'node:test';
@@ -8,7 +9,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { startCodeServer, REPO_ROOT, type CodeServer } from './harness/codeServer';
-import { openWorkbench, runCommand, answerQuickPick, waitForRow, screenshot, type Workbench } from './harness/workbench';
+import { openWorkbench, runCommand, answerQuickPick, waitForRow, screenshot, clickInlineAction, clickContextMenu, webviewWith,
+  type Workbench } from './harness/workbench';
 import { readEvents, lastStep, runDirs, findFile, findFiles, waitFor, killTrainers } from './harness/files';
 
 const DEMO_STEPS = 3;
@@ -73,6 +75,7 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
     cfg.warm_start = { ...cfg.warm_start, steps: 0 };
     cfg.eval = { ...cfg.eval, enabled: false };
     cfg.training = { ...cfg.training, per_device_train_batch_size: 32 };
+    cfg.logging = { ...cfg.logging, completions_steps: 1 }; // samples of every step, for the samples viewer below
   });
   await page.waitForTimeout(1500); // the open editor reloads the file from disk
   const runsFolder = path.join(path.dirname(configFile), JSON.parse(readFileSync(configFile, 'utf8')).output_dir ?? 'runs');
@@ -89,6 +92,35 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
   assert.equal(lastStep(events1), DEMO_STEPS);
   const max1 = (events1.find((e) => e.type === 'run_started')?.max_steps as number);
   assert.match(done, new RegExp(`, step ${lastStep(events1)}/${max1}[,]`), done);
+
+  // ---- run 1 from the Runs view, as a user clicks it: the dashboard's reward chart, then the samples viewer ----
+  const rlRewards = events1.filter((e) => e.type === 'metrics' && (e.phase ?? 'rl') === 'rl' && typeof (e.metrics as Record<string, unknown>)?.reward === 'number');
+  await step('dashboard opened from the Runs view shows the reward points', async () => {
+    await clickInlineAction(page, `Run ${id1}, completed`, 'Open Dashboard');
+    const dash = await webviewWith(page, '.card[data-card="reward"][data-points]', 60_000);
+    const card = dash.locator('.card[data-card="reward"]');
+    const label = await card.locator('.card-count').innerText();
+    const perLine = JSON.parse((await card.getAttribute('data-points'))!) as Record<string, number>;
+    assert.equal(perLine.reward, rlRewards.length, `reward points drawn vs metrics events with a reward (${JSON.stringify(perLine)})`);
+    assert.ok(rlRewards.length > 0);
+    const total = Object.values(perLine).reduce((a, b) => a + b, 0);
+    assert.equal(label, `${total.toLocaleString('en-US')} points`);
+  });
+  await step('samples viewer opened from the Runs view shows the completions of a step', async () => {
+    await clickContextMenu(page, `Run ${id1}, completed`, 'Open Samples');
+    const view = await webviewWith(page, '.sample-row .completion', 60_000);
+    const summary = await view.locator('.summary').innerText();
+    const m = /^step (\d+): (\d+) of (\d+) completions/.exec(summary);
+    assert.ok(m, `samples summary: ${summary}`);
+    const written = events1.find((e) => e.type === 'samples' && e.step === Number(m[1]));
+    const completions = ((written?.samples ?? []) as { completion: string }[]).map((x) => x.completion);
+    assert.equal(Number(m[3]), completions.length, 'completions of that step in events.jsonl');
+    const shown = await view.locator('.sample-row .completion').allTextContents();
+    assert.ok(shown.length > 0 && shown.every((c) => completions.includes(c)), 'every completion shown is one the trainer wrote');
+  });
+  // Back to the config editor for run 2 (closing the samples viewer and the dashboard).
+  await runCommand(page, 'workbench.action.closeActiveEditor', 'View: Close Editor');
+  await runCommand(page, 'workbench.action.closeActiveEditor', 'View: Close Editor');
 
   // ---- run 2: stop, then resume ----
   editConfig((cfg) => {

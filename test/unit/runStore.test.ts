@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { RunStore, type MalformedLineReport } from '../../extension/runs/runStore';
 import { runStarted, metrics, samples, checkpoint, finished, resumed, T0 } from '../support/eventFixtures';
 
@@ -75,7 +76,7 @@ test('malformed and interleaved lines are skipped and reported once each, with l
   }
 });
 
-test('status: completed, stopped, running (live pid or recent event), unknown (died without run_finished)', async () => {
+test('status: completed, stopped, running (live pid or recent event), failed (pid gone, no run_finished), unknown (no pid, old)', async () => {
   const { root, runDir, cleanup } = setup();
   try {
     ev(runDir('done'), runStarted(), metrics(1), finished(1));
@@ -83,10 +84,13 @@ test('status: completed, stopped, running (live pid or recent event), unknown (d
     ev(runDir('live'), runStarted({ pid: process.pid }), metrics(1));
     ev(runDir('dead'), runStarted({ pid: deadPid() }), metrics(1));
     ev(runDir('fresh'), runStarted({ time: Date.now() / 1000 }));
+    ev(runDir('no-pid'), runStarted(), metrics(1));
     const store = new RunStore({ roots: [root], pollIntervalMs: 0 });
     await store.refresh();
     const status = Object.fromEntries(store.listRuns().map((r) => [r.id, r.status]));
-    assert.deepEqual(status, { done: 'completed', stopped: 'stopped', live: 'running', dead: 'unknown', fresh: 'running' });
+    assert.deepEqual(status, { done: 'completed', stopped: 'stopped', live: 'running', dead: 'failed', fresh: 'running', 'no-pid': 'unknown' });
+    assert.equal(store.getRun('dead')!.error, 'trainer exited without a final event (killed or crashed)');
+    assert.equal(store.getRun('done')!.error, null);
     assert.deepEqual(store.getRun('stopped')!.checkpoints.map((c) => c.path), ['checkpoints/step_1']);
   } finally {
     cleanup();
@@ -174,6 +178,87 @@ test('non-finite metrics are null; pruned checkpoints leave the list; eval metri
     assert.deepEqual(store.getMetricSeries('run-n').loss.values, [null]);
     assert.deepEqual(run.checkpoints.map((c) => c.step), [2, 3]);
   } finally {
+    cleanup();
+  }
+});
+
+test('a killed trainer turns "failed" once its pid is gone and its last event is a few seconds old', async () => {
+  const { root, runDir, cleanup } = setup();
+  const trainer = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+  try {
+    await once(trainer, 'spawn');
+    const start = Date.now();
+    let clock = start;
+    const dir = runDir('killed');
+    ev(dir, runStarted({ pid: trainer.pid, time: start / 1000 }), metrics(1, start / 1000));
+    const store = new RunStore({ roots: [root], pollIntervalMs: 0, exitGraceMs: 5000, now: () => clock });
+    let listChanges = 0;
+    store.onDidChangeRuns(() => listChanges++);
+    await store.refresh();
+    clock = start + 600_000; // silent for 10 minutes, but its process lives: a slow step, not a dead run
+    assert.equal(store.getRun('killed')!.status, 'running');
+    clock = start + 1000;
+    trainer.kill('SIGKILL');
+    await once(trainer, 'exit');
+    assert.equal(store.getRun('killed')!.status, 'running', 'within the grace period after the last event');
+    clock = start + 6000;
+    const before = listChanges;
+    await store.refresh();
+    const run = store.getRun('killed')!;
+    assert.equal(run.status, 'failed');
+    assert.equal(run.error, 'trainer exited without a final event (killed or crashed)');
+    assert.ok(listChanges > before, 'the status change is announced without a new event');
+    // A resume from that run starts a new live process: running again, error gone.
+    ev(dir, resumed(1, process.pid));
+    await store.refresh();
+    assert.deepEqual([store.getRun('killed')!.status, store.getRun('killed')!.error], ['running', null]);
+  } finally {
+    trainer.kill('SIGKILL');
+    cleanup();
+  }
+});
+
+test('a run launched by this window whose process exited without run_finished is failed', async () => {
+  const { root, runDir, cleanup } = setup();
+  try {
+    const dir = runDir('launched');
+    ev(dir, runStarted({ pid: process.pid }), metrics(1));
+    const store = new RunStore({ roots: [root], pollIntervalMs: 0 });
+    await store.refresh();
+    store.setLiveProcess('launched', false); // the registry saw the exit; the pid in the events is not consulted
+    assert.equal(store.getRun('launched')!.status, 'failed');
+    ev(dir, finished(1, 'completed'));
+    await store.refresh();
+    assert.equal(store.getRun('launched')!.status, 'completed');
+  } finally {
+    cleanup();
+  }
+});
+
+test('watch: a running run\'s appended events arrive without polling, debounced; other runs wait for the poll', async () => {
+  const { root, runDir, cleanup } = setup();
+  const store = new RunStore({ roots: [root], pollIntervalMs: 0, watch: true, watchDebounceMs: 20 });
+  try {
+    const live = runDir('live');
+    const done = runDir('done');
+    ev(live, runStarted({ pid: process.pid }), metrics(1));
+    ev(done, runStarted(), metrics(1), finished(1));
+    await store.start();
+    const batches: { runId: string; steps: number[] }[] = [];
+    store.onDidChangeRun((e) => batches.push({ runId: e.runId, steps: e.events.map((x) => (x as { step: number }).step) }));
+    for (let step = 2; step <= 41; step++) ev(live, metrics(step)); // a burst of 40 appends
+    const deadline = Date.now() + 5000;
+    while (store.getRun('live')!.step < 41 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(store.getRun('live')!.step, 41, 'read promptly, with no refresh() and no polling');
+    assert.deepEqual(batches.flatMap((b) => b.steps), Array.from({ length: 40 }, (_, i) => i + 2), 'every event once, in order');
+    assert.ok(batches.length <= 5, `the burst was coalesced into a few reads (${batches.length})`);
+    ev(done, metrics(2));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(store.getRun('done')!.step, 1, 'a finished run is not watched');
+    await store.refresh();
+    assert.equal(store.getRun('done')!.step, 2, 'the poll path still reads it');
+  } finally {
+    store.dispose();
     cleanup();
   }
 });

@@ -1,6 +1,6 @@
 // Drives the VS Code workbench in headless Debian Chromium through playwright-core: the command palette, quick
 // picks, and the Runs tree (read through its rows' accessible labels).
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -80,4 +80,45 @@ export async function screenshot(page: Page | undefined, name: string): Promise<
   const file = path.join(dir, `${name}.png`);
   await page.screenshot({ path: file }).catch(() => undefined);
   return file;
+}
+
+/** A row of the Runs view by the start of its accessible label ("Run <id>, <status>"). */
+export function runRow(page: Page, labelStart: string) {
+  return page.locator(`.part.sidebar .monaco-list-row[aria-label^="${labelStart}"]`).first();
+}
+
+/** Clicks one of a Runs-view row's inline actions (shown on hover), by its title, as a user does. */
+export async function clickInlineAction(page: Page, labelStart: string, title: string): Promise<void> {
+  const row = runRow(page, labelStart);
+  await row.hover();
+  await row.locator(`.actions .action-label[aria-label^="${title}"]`).click({ timeout: 10_000 });
+}
+
+/** Picks an entry of a Runs-view row's context menu (right click), by its title. */
+export async function clickContextMenu(page: Page, labelStart: string, title: string): Promise<void> {
+  await runRow(page, labelStart).click({ button: 'right' });
+  const item = page.locator('.context-view .monaco-menu .action-item', { hasText: title }).first();
+  await item.waitFor({ state: 'visible', timeout: 10_000 });
+  // VS Code's menu takes a click that comes right after the right click for the opening one and ignores it; the
+  // hovered item has focus, and Enter runs it.
+  await item.hover();
+  await page.keyboard.press('Enter');
+  await item.waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/**
+ * The content of the webview (two iframes deep: the host's `iframe.webview.ready`, then `iframe#active-frame`)
+ * whose document has `selector`: with several webviews open, the one a test means is told by what it shows.
+ */
+export async function webviewWith(page: Page, selector: string, timeoutMs: number): Promise<FrameLocator> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const hosts = page.locator('iframe.webview.ready');
+    for (let i = 0; i < await hosts.count(); i++) {
+      const inner = hosts.nth(i).contentFrame().locator('iframe#active-frame').contentFrame();
+      if (await inner.locator(selector).count().catch(() => 0)) return inner;
+    }
+    await page.waitForTimeout(300);
+  }
+  throw new Error(`no webview shows ${selector} within ${timeoutMs} ms`);
 }
