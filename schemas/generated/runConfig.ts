@@ -337,6 +337,10 @@ export interface WarmStartConfig {
    */
   completion_field?: string;
   /**
+   * Datasets for the warm start (same formats as data.datasets). Default: the training datasets (records without completion_field are skipped).
+   */
+  datasets?: DatasetConfig[];
+  /**
    * Start and end markers of spans in the target that are not trained (the markers are removed; the span is kept as context). Lets a warm start teach a format without teaching answers.
    *
    * @minItems 2

@@ -44,7 +44,9 @@ export interface RunStartedEvent {
   /**
    * The resolved run configuration (defaults filled in).
    */
-  config: {};
+  config: {
+    [k: string]: unknown;
+  };
   /**
    * The config file the run was started from.
    */

@@ -1,0 +1,117 @@
+"""One GRPO generation batch: sample G completions per prompt, score them, compute advantages over the global
+batch (all ranks), and keep what the optimisation passes need (old / reference log-probs, loss mask)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from rlstudio.data import render_prompt
+from rlstudio.distributed import all_reduce_sum, gather_objects
+from rlstudio.grpo import compute_advantages
+from rlstudio.rewards import score_completions
+from rlstudio.rollout import Rollout, SamplingParams, completion_logps, generate, tokenize_prompts
+
+
+@dataclass
+class RLBatch:
+    rollout: Rollout  # this rank's completions
+    loss_mask: torch.Tensor  # [B, T] completion mask, minus truncated completions when masked
+    advantages: torch.Tensor  # [B] this rank's slice of the global advantages
+    num_items: float  # loss tokens in the global batch (dapo's normaliser)
+    old_logps: torch.Tensor | None = None
+    ref_logps: torch.Tensor | None = None
+    metrics: dict = field(default_factory=dict)  # reward / length statistics of the global batch
+    samples: list = field(default_factory=list)  # rows for the samples event (main rank's groups)
+
+    def tensors(self) -> dict:
+        """State to checkpoint mid-way through num_iterations (plain tensors and numbers: weights_only-loadable)."""
+        r = self.rollout
+        return {"prompt_ids": r.prompt_ids.cpu(), "prompt_mask": r.prompt_mask.cpu(), "completion_ids": r.completion_ids.cpu(),
+                "completion_mask": r.completion_mask.cpu(), "truncated": r.truncated.cpu(), "loss_mask": self.loss_mask.cpu(),
+                "advantages": self.advantages.cpu(), "num_items": self.num_items,
+                "old_logps": None if self.old_logps is None else self.old_logps.cpu(),
+                "ref_logps": None if self.ref_logps is None else self.ref_logps.cpu(), "metrics": self.metrics}
+
+    @classmethod
+    def from_tensors(cls, d: dict, device) -> "RLBatch":
+        ro = Rollout(d["prompt_ids"].to(device), d["prompt_mask"].to(device), d["completion_ids"].to(device),
+                     d["completion_mask"].to(device), d["truncated"].to(device))
+        opt = lambda t: None if t is None else t.to(device)  # noqa: E731
+        return cls(ro, d["loss_mask"].to(device), d["advantages"].to(device), float(d["num_items"]),
+                   opt(d["old_logps"]), opt(d["ref_logps"]), dict(d["metrics"]), [])
+
+
+def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, reference, trainer_state, log_groups: int | None) -> RLBatch:
+    """records: the global list of prompts for this generation (same on every rank); this rank takes its slice of
+    the G-times-repeated list, as TRL does, so groups and advantages are computed over the global batch."""
+    g, data_cfg = cfg["grpo"], cfg["data"]
+    G = g["num_generations"]
+    expanded = [r for r in records for _ in range(G)]
+    per_rank = len(expanded) // ctx.world_size
+    lo = ctx.rank * per_rank
+    local = expanded[lo:lo + per_rank]
+    prompts_text = [render_prompt(r, tokenizer, data_cfg) for r in local]
+    p_ids, p_mask = tokenize_prompts(tokenizer, prompts_text, data_cfg.get("max_prompt_length"), ctx.device)
+    params = SamplingParams(g["max_completion_length"], g["temperature"], g["top_p"], g["top_k"], g["repetition_penalty"])
+    ro = generate(model, tokenizer, p_ids, p_mask, params)
+
+    ids_list = [row[m.bool()].tolist() for row, m in zip(ro.completion_ids.cpu(), ro.completion_mask.cpu())]
+    texts = [tokenizer.decode(ids, skip_special_tokens=True) for ids in ids_list]
+    scores = score_completions(reward_funcs, local, [r.prompt for r in local], texts, ids_list, trainer_state)
+
+    # Global rewards (rank order = the expanded prompt order), then this rank's slice of the advantages.
+    gathered = gather_objects(ctx, [(scores.total, scores.per_function)])
+    total = torch.cat([t for t, _ in gathered])
+    per_function = torch.cat([pf for _, pf in gathered])
+    adv = compute_advantages(total, G, g["scale_rewards"])
+    advantages = adv.advantages[lo:lo + per_rank].to(ctx.device)
+
+    loss_mask = ro.completion_mask.float()
+    if g["mask_truncated_completions"]:
+        loss_mask = loss_mask * (~ro.truncated).float().unsqueeze(1)
+    lengths = ro.completion_mask.sum(1).float()
+    stats = torch.tensor([loss_mask.sum().item(), float(p_mask.sum()), float(lengths.sum()), float(ro.truncated.sum()),
+                          float(lengths.numel())], dtype=torch.float64)
+    stats = all_reduce_sum(ctx, stats)
+    all_lengths = torch.cat(gather_objects(ctx, [lengths.cpu()]))
+    num_items = float(stats[0])
+
+    metrics = {
+        "reward": float(total.mean()),
+        "reward_std": float(adv.group_std.mean()),
+        "frac_reward_zero_std": adv.frac_zero_std,
+        "completions/mean_length": float(all_lengths.mean()),
+        "completions/min_length": float(all_lengths.min()),
+        "completions/max_length": float(all_lengths.max()),
+        "completions/clipped_ratio": float(stats[3] / stats[4]),
+        "batch_tokens": float(stats[1] + stats[2]),
+    }
+    from rlstudio.rewards.base import RewardScores
+
+    global_scores = RewardScores(per_function=per_function, total=total, names=scores.names, weights=scores.weights,
+                                 all_none=torch.isnan(per_function).all(dim=1))
+    metrics.update(global_scores.function_metrics())
+
+    old_logps = ref_logps = None
+    with torch.no_grad():
+        if g["num_iterations"] > 1:
+            old_logps, _ = completion_logps(model, ro, g["temperature"])
+        if reference is not None:
+            with reference.active() as ref_model:
+                ref_logps, _ = completion_logps(ref_model, ro, g["temperature"])
+
+    samples = []
+    if ctx.is_main and log_groups != 0:
+        n_groups = len(local) // G if log_groups is None else min(log_groups, len(local) // G)
+        for i in range(n_groups * G):
+            ids = ids_list[i]
+            samples.append({
+                "group": i // G, "index": i % G, "prompt": prompts_text[i], "completion": texts[i],
+                "rewards": {n: (None if v != v else float(v)) for n, v in zip(scores.names, scores.per_function[i].tolist())},
+                "reward": float(scores.total[i]), "advantage": float(advantages[i]), "length": len(ids),
+                "truncated": bool(ro.truncated[i]), "completion_ids": ids,
+                "tokens": [tokenizer.decode([t]) for t in ids],
+                "loss_mask": [int(v) for v in loss_mask[i, :len(ids)].tolist()],
+            })
+    return RLBatch(ro, loss_mask, advantages, num_items, old_logps, ref_logps, metrics, samples)

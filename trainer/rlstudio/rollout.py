@@ -1,0 +1,104 @@
+"""Rollouts: sample G completions per prompt and compute per-token log-probs in a separate forward pass."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from rlstudio.grpo import completion_mask_from_ids, entropy_from_logits, selective_log_softmax
+
+
+@dataclass
+class SamplingParams:
+    max_completion_length: int
+    temperature: float = 1.0
+    top_p: float = 1.0
+    top_k: int | None = None
+    repetition_penalty: float = 1.0
+    do_sample: bool = True
+
+
+@dataclass
+class Rollout:
+    prompt_ids: torch.Tensor  # [B, P] left-padded
+    prompt_mask: torch.Tensor  # [B, P]
+    completion_ids: torch.Tensor  # [B, T] right-padded with pad id after the first EOS
+    completion_mask: torch.Tensor  # [B, T] up to and including the first EOS
+    truncated: torch.Tensor  # [B] bool: no EOS within max_completion_length
+
+    @property
+    def lengths(self) -> torch.Tensor:
+        return self.completion_mask.sum(1)
+
+    def select(self, idx: slice | torch.Tensor) -> "Rollout":
+        return Rollout(self.prompt_ids[idx], self.prompt_mask[idx], self.completion_ids[idx], self.completion_mask[idx], self.truncated[idx])
+
+
+def tokenize_prompts(tokenizer, prompts: list[str], max_prompt_length: int | None, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left-padded prompt ids; prompts longer than max_prompt_length keep their last tokens (as TRL does)."""
+    encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    if max_prompt_length:
+        encoded = [ids[-max_prompt_length:] for ids in encoded]
+    width = max(len(ids) for ids in encoded)
+    pad = tokenizer.pad_token_id
+    ids = torch.full((len(encoded), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(encoded), width), dtype=torch.long)
+    for i, row in enumerate(encoded):
+        if row:
+            ids[i, width - len(row):] = torch.tensor(row, dtype=torch.long)
+            mask[i, width - len(row):] = 1
+    return ids.to(device), mask.to(device)
+
+
+def eos_ids(tokenizer, model) -> list[int]:
+    ids = {tokenizer.eos_token_id}
+    gen_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if isinstance(gen_eos, int):
+        ids.add(gen_eos)
+    elif isinstance(gen_eos, (list, tuple)):
+        ids.update(gen_eos)
+    return sorted(i for i in ids if i is not None)
+
+
+@torch.no_grad()
+def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams) -> Rollout:
+    """prompt_ids already repeated G times. Uses HF generate (KV cache) with the sampling settings."""
+    eos = eos_ids(tokenizer, model)
+    kwargs = dict(
+        max_new_tokens=params.max_completion_length,
+        do_sample=params.do_sample,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=eos,
+        use_cache=True,
+    )
+    if params.do_sample:
+        kwargs.update(temperature=params.temperature, top_p=params.top_p, top_k=params.top_k or 0)
+    if params.repetition_penalty != 1.0:
+        kwargs["repetition_penalty"] = params.repetition_penalty
+    was_training = model.training
+    model.eval()
+    try:
+        out = model.generate(input_ids=prompt_ids, attention_mask=prompt_mask, **kwargs)
+    finally:
+        model.train(was_training)
+    completion_ids = out[:, prompt_ids.size(1):]
+    if completion_ids.size(1) == 0:
+        completion_ids = torch.full((prompt_ids.size(0), 1), tokenizer.pad_token_id, dtype=torch.long, device=prompt_ids.device)
+    mask, truncated = completion_mask_from_ids(completion_ids, eos)
+    completion_ids = completion_ids.masked_fill(mask == 0, tokenizer.pad_token_id)
+    return Rollout(prompt_ids, prompt_mask, completion_ids, mask, truncated)
+
+
+def completion_logps(model, rollout: Rollout, temperature: float = 1.0, with_entropy: bool = False):
+    """Per-token log-probs (and entropies) of the completion tokens under `model`, at the sampling temperature
+    (TRL divides the logits by the temperature so the ratio compares like with like)."""
+    input_ids = torch.cat([rollout.prompt_ids, rollout.completion_ids], dim=1)
+    attention = torch.cat([rollout.prompt_mask, rollout.completion_mask], dim=1)
+    # Positions as generate() assigned them for left-padded prompts.
+    position_ids = (attention.cumsum(1) - 1).clamp(min=0)
+    T = rollout.completion_ids.size(1)
+    logits = model(input_ids=input_ids, attention_mask=attention, position_ids=position_ids, use_cache=False).logits
+    logits = logits[:, -T - 1:-1, :] / temperature
+    logps = selective_log_softmax(logits, rollout.completion_ids)
+    entropy = entropy_from_logits(logits.detach()) if with_entropy else None
+    return logps, entropy

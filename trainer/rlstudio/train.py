@@ -1,0 +1,384 @@
+"""The GRPO training loop, flat on purpose: sample prompts -> rollout -> rewards -> advantages -> num_iterations x
+micro-batches with gradient accumulation -> clip -> step -> events. Single process and torchrun share this path."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import sys
+import time
+import traceback
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+import torch
+
+from rlstudio import checkpoint as ckpt
+from rlstudio.data import load_datasets
+from rlstudio.data_sampler import PromptSampler
+from rlstudio.distributed import all_reduce_sum, init_distributed, unwrap_model, wrap_model
+from rlstudio.evaluation import evaluate
+from rlstudio.events import EventWriter
+from rlstudio.grpo import LossConfig, grpo_loss, masked_mean
+from rlstudio.modeling import build_reference, count_parameters, load_policy
+from rlstudio.progress import Progress, Tee
+from rlstudio.rewards import TrainerState, load_reward_functions
+from rlstudio.rl_batch import RLBatch, make_batch
+from rlstudio.rollout import SamplingParams, completion_logps
+from rlstudio.warm_start import run_warm_start
+
+
+class TrainingFailed(RuntimeError):
+    pass
+
+
+def new_run_dir(config: dict) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(config["output_dir"]) / f"{config['name']}-{stamp}"
+    run_dir, n = base, 1
+    while run_dir.exists():
+        n += 1
+        run_dir = base.with_name(f"{base.name}-{n}")
+    return run_dir
+
+
+class StopFlag:
+    """SIGINT/SIGTERM ask the loop to stop after the current step (a second SIGINT interrupts at once)."""
+
+    def __init__(self):
+        self.requested = False
+        self.signal_name = None
+
+    def install(self) -> None:
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def uninstall(self) -> None:
+        for sig, handler in getattr(self, "_previous", {}).items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum, frame):
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = True
+        self.signal_name = signal.Signals(signum).name
+        print(f"\n{self.signal_name} received: finishing the current step, then saving and stopping", flush=True)
+
+
+def compute_max_steps(cfg: dict, n_prompts: int, prompts_per_gen: int) -> int:
+    t = cfg["training"]
+    if t["max_steps"] > 0:
+        return t["max_steps"]
+    gens = math.ceil(t["num_train_epochs"] * n_prompts / prompts_per_gen)
+    return max(1, gens * cfg["grpo"]["num_iterations"])
+
+
+def make_scheduler(optimizer, t: dict, max_steps: int):
+    from transformers import get_scheduler
+
+    warmup = t["warmup_steps"] if t["warmup_steps"] > 0 else int(math.ceil(t["warmup_ratio"] * max_steps))
+    return get_scheduler(t["lr_scheduler_type"], optimizer, num_warmup_steps=warmup, num_training_steps=max_steps)
+
+
+def run(config: dict, run_dir: Path, config_path: str | None = None, resume_from: Path | None = None,
+        resume_message: str | None = None) -> int:
+    """Train (or continue) a run in run_dir. Returns the process exit code."""
+    ctx = init_distributed(config["distributed"], config["model"]["device"])
+    run_dir = Path(run_dir)
+    if ctx.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "checkpoints").mkdir(exist_ok=True)
+        if resume_from is None:
+            (run_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    log_file = open(run_dir / "trainer.log", "a", encoding="utf-8") if ctx.is_main else None
+    saved_streams = sys.stdout, sys.stderr
+    if log_file:
+        sys.stdout, sys.stderr = Tee(sys.stdout, log_file), Tee(sys.stderr, log_file)
+    events = EventWriter(run_dir / "events.jsonl", enabled=ctx.is_main)
+    stop = StopFlag()
+    stop.install()
+    live = {"step": 0}  # the step reached, for the run_finished event when something fails
+    t_start = time.time()
+    try:
+        _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_message, live)
+        return 0
+    except BaseException as e:  # noqa: BLE001 - every failure ends the run with a failed event
+        tb = traceback.format_exc()
+        status = "stopped" if isinstance(e, KeyboardInterrupt) else "failed"
+        events.emit("run_finished", step=getattr(e, "rlstudio_step", live["step"]), status=status,
+                    reason="signal" if status == "stopped" else "error",
+                    error={"message": f"{type(e).__name__}: {e}", "traceback": tb}, elapsed=time.time() - t_start)
+        print(f"\ntraining {status}: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        if status == "failed":
+            print(tb, file=sys.stderr, flush=True)
+        return 130 if status == "stopped" else 1
+    finally:
+        stop.uninstall()
+        events.close()
+        sys.stdout, sys.stderr = saved_streams
+        if log_file:
+            log_file.close()
+        ctx.close()
+
+
+def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_message, live: dict) -> int:
+    t_start = time.time()
+    g, t, data_cfg, log_cfg, ck_cfg = config["grpo"], config["training"], config["data"], config["logging"], config["checkpointing"]
+    torch.manual_seed(t["seed"])
+    import random
+
+    random.seed(t["seed"])
+    G = g["num_generations"]
+    local_completions = t["per_device_train_batch_size"] * t["gradient_accumulation_steps"]
+    global_completions = local_completions * ctx.world_size
+    if global_completions % G:
+        raise ValueError(f"training.per_device_train_batch_size x gradient_accumulation_steps x processes = "
+                         f"{global_completions} completions per step is not a multiple of grpo.num_generations = {G}")
+    prompts_per_gen = global_completions // G
+
+    datasets = load_datasets(data_cfg, Path("."))
+    sampler = PromptSampler(datasets, [d["weight"] for d in data_cfg["datasets"]], t["seed"], data_cfg["shuffle"])
+    reward_funcs = load_reward_functions(config["rewards"], Path("."))
+    max_steps = compute_max_steps(config, len(sampler), prompts_per_gen)
+
+    state = {"warm_start_done": False, "nonfinite_in_a_row": 0, "num_tokens": 0.0}
+    weights_from = ref_from = None
+    if resume_from is not None:
+        state.update(ckpt.load_trainer_state(resume_from))
+        weights_from = resume_from / "model"
+        ref_from = resume_from / "reference" if (resume_from / "reference").is_dir() else None
+    model, tokenizer, dtype, source = load_policy(config["model"], ctx.device, weights_from)
+    n_params, n_trainable = count_parameters(model)
+    if ctx.is_main and resume_from is None:
+        events.run_started(run_id=run_dir.name, run_name=config["name"], algorithm=config["algorithm"], max_steps=max_steps,
+                           config=config, config_path=config_path, model=config["model"]["name_or_path"],
+                           device=_device_name(ctx.device), dtype=str(dtype).replace("torch.", ""), world_size=ctx.world_size,
+                           num_parameters=n_params, trainable_parameters=n_trainable, versions=_versions())
+        if ctx.device.type == "cpu":
+            events.alert("info", "cpu_only", "Training on CPU: fine for the tiny model and tests, slow for real models.")
+    print(f"run directory: {run_dir}\nmodel: {source} ({n_params:,} parameters, {n_trainable:,} trainable) on "
+          f"{_device_name(ctx.device)}, {ctx.world_size} process(es)", flush=True)
+
+    # The supervised warm start runs before the RL optimizer exists, so its state never leaks into RL.
+    ws = config.get("warm_start") or {}
+    if ws.get("steps", 0) > 0 and not state["warm_start_done"]:
+        ws_sets = load_datasets({"datasets": ws["datasets"]}, Path(".")) if ws.get("datasets") else datasets
+        run_warm_start(model, tokenizer, ws_sets, ws, data_cfg, ctx, events, t["seed"], stop)
+        state["warm_start_done"] = True
+    reference = build_reference(model, g["beta"], config["model"], ctx.device, dtype, ref_from)
+
+    train_model = wrap_model(ctx, model, config["distributed"]["strategy"])
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=t["learning_rate"], betas=(t["adam_beta1"], t["adam_beta2"]),
+                                  eps=t["adam_epsilon"], weight_decay=t["weight_decay"])
+    scheduler = make_scheduler(optimizer, t, max_steps)
+
+    step, pending = 0, None
+    if resume_from is not None:
+        state = {**state, **ckpt.load_training_state(resume_from, optimizer, scheduler, ctx.rank)}
+        step = live["step"] = int(state["step"])
+        sampler.load_state_dict(state["sampler"])
+        if (resume_from / "rl_batch.pt").is_file():
+            pending = RLBatch.from_tensors(torch.load(resume_from / "rl_batch.pt", weights_only=True), ctx.device)
+        events.emit("resumed", step=step, checkpoint=str(resume_from), message=resume_message, pid=os.getpid())
+        print(f"resumed from {resume_from} at step {step}" + (f" ({resume_message})" if resume_message else ""), flush=True)
+
+    eval_cfg = config.get("eval") or {}
+    eval_records = _eval_records(eval_cfg) if eval_cfg.get("enabled") else None
+    loss_cfg = LossConfig(g["loss_type"], g["epsilon"], g["epsilon_high"], g["beta"], g["importance_sampling_level"],
+                          g["max_completion_length"], t["gradient_accumulation_steps"], ctx.world_size)
+    trainer_state = TrainerState(global_step=step, max_steps=max_steps, epoch=sampler.epoch, num_train_epochs=t["num_train_epochs"])
+    progress = Progress(max_steps, "rl", ctx.is_main, start_step=step)
+    last_metrics: dict = {}
+    last_saved = step if resume_from is not None else -1
+
+    def do_eval(at_step: int) -> None:
+        if eval_records is None:
+            return
+        metrics, samples = _run_eval(model, tokenizer, eval_records, config, reward_funcs, ctx)
+        events.emit("eval", step=at_step, metrics=metrics, samples=samples)
+        acc = metrics.get("eval_accuracy")
+        print(f"[eval] step {at_step}: eval_reward {metrics['eval_reward']:.3f}"
+              + (f"  eval_accuracy {acc:.3f}" if acc is not None else ""), flush=True)
+
+    def save(at_step: int, batch: RLBatch | None) -> None:
+        nonlocal last_saved
+        if at_step == last_saved:
+            return
+        trainer_state_json = {**{k: v for k, v in state.items() if k not in ("step",)}, "sampler": sampler.state_dict(),
+                              "max_steps": max_steps, "elapsed": time.time() - t_start}
+        rngs = _gather_rng(ctx)
+        if ctx.is_main:
+            def write_extra(folder: Path) -> None:
+                if batch is not None and at_step % g["num_iterations"]:  # resume mid-way through num_iterations
+                    torch.save(batch.tensors(), folder / "rl_batch.pt")
+                if reference is not None and reference.model is not None and config["warm_start"].get("steps", 0) > 0:
+                    # the reference is the warm-started model, which the base weights cannot reproduce
+                    reference.model.save_pretrained(folder / "reference", safe_serialization=True)
+
+            path = ckpt.save_checkpoint(run_dir, at_step, unwrap_model(model), tokenizer, optimizer, scheduler,
+                                        trainer_state_json, config, rngs, write_extra)
+            pruned = ckpt.prune_checkpoints(run_dir, ck_cfg["keep_last"])
+            events.emit("checkpoint", step=at_step, path=f"checkpoints/{path.name}", kind="step", pruned=pruned or None)
+        ctx.barrier()
+        last_saved = at_step
+
+    if step == 0:
+        do_eval(0)
+    events.phase("rl", "started", step=step, steps=max_steps)
+    batch = pending
+    while step < max_steps:
+        t0 = time.time()
+        generated = batch is None or step % g["num_iterations"] == 0
+        if generated:
+            trainer_state.global_step, trainer_state.epoch = step, sampler.epoch
+            records = sampler.next_batch(prompts_per_gen)
+            batch = make_batch(ctx, model, tokenizer, records, config, reward_funcs, reference, trainer_state,
+                               log_cfg["num_completions_to_log"] if log_cfg["log_completions"] else 0)
+            state["num_tokens"] += batch.metrics["batch_tokens"]
+        t_gen = time.time() - t0
+
+        optimizer.zero_grad(set_to_none=True)
+        micro = t["per_device_train_batch_size"]
+        sums = torch.zeros(6, dtype=torch.float64)  # loss, entropy*tokens, tokens, clip low, clip high, clip region (x tokens)
+        kl_sum = 0.0
+        for m in range(t["gradient_accumulation_steps"]):
+            sl = slice(m * micro, (m + 1) * micro)
+            ro = batch.rollout.select(sl)
+            mask = batch.loss_mask[sl]
+            sync = m == t["gradient_accumulation_steps"] - 1
+            with _maybe_no_sync(train_model, sync):
+                logps, entropy = completion_logps(train_model, ro, g["temperature"], with_entropy=True)
+                out = grpo_loss(logps, mask, batch.advantages[sl], loss_cfg,
+                                old_logps=None if batch.old_logps is None else batch.old_logps[sl],
+                                ref_logps=None if batch.ref_logps is None else batch.ref_logps[sl],
+                                num_items_in_batch=batch.num_items)
+                out.loss.backward()
+            n_tok = float(mask.sum())
+            sums += torch.tensor([float(out.loss.detach()), float((entropy * mask).sum()), n_tok,
+                                  float(out.metrics["clip_ratio/low_mean"]) * n_tok, float(out.metrics["clip_ratio/high_mean"]) * n_tok,
+                                  float(out.metrics["clip_ratio/region_mean"]) * n_tok], dtype=torch.float64)
+            if "kl" in out.metrics:
+                kl_sum += float(out.metrics["kl"]) * n_tok
+        grad_norm = torch.nn.utils.clip_grad_norm_(params, t["max_grad_norm"] if t["max_grad_norm"] > 0 else float("inf"))
+        sums = all_reduce_sum(ctx, torch.cat([sums, torch.tensor([kl_sum, float(grad_norm)], dtype=torch.float64)]))
+        loss_value = float(sums[0])  # summed over micro-steps (already scaled by accumulation) and ranks
+        finite = math.isfinite(loss_value) and math.isfinite(float(grad_norm))
+        lr = scheduler.get_last_lr()[0]
+        if finite:
+            optimizer.step()
+            state["nonfinite_in_a_row"] = 0
+        else:
+            optimizer.zero_grad(set_to_none=True)
+            state["nonfinite_in_a_row"] += 1
+            events.alert("warning", "nonfinite_step", f"step {step + 1}: loss {loss_value} / grad norm {float(grad_norm)} "
+                         f"is not finite; the update was skipped", step=step + 1,
+                         hint="lower the learning rate, check reward values, or use max_grad_norm")
+            if state["nonfinite_in_a_row"] >= t["max_consecutive_nonfinite_steps"]:
+                err = TrainingFailed(f"{state['nonfinite_in_a_row']} consecutive steps with non-finite loss or gradients "
+                                     f"(training.max_consecutive_nonfinite_steps = {t['max_consecutive_nonfinite_steps']})")
+                err.rlstudio_step = step + 1
+                raise err
+        with warnings.catch_warnings():
+            # a skipped (non-finite) step still advances the schedule, so the LR stays a function of the step
+            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
+            scheduler.step()
+        step += 1
+        live["step"] = step
+
+        tokens = max(float(sums[2]), 1.0)
+        step_time = time.time() - t0
+        metrics = dict(batch.metrics)
+        batch_tokens = metrics.pop("batch_tokens")
+        metrics.update({
+            "loss": loss_value / ctx.world_size, "grad_norm": float(sums[7]) / ctx.world_size, "learning_rate": lr,
+            "entropy": float(sums[1]) / tokens, "clip_ratio/low_mean": float(sums[3]) / tokens,
+            "clip_ratio/high_mean": float(sums[4]) / tokens, "clip_ratio/region_mean": float(sums[5]) / tokens,
+            "num_tokens": state["num_tokens"], "step_time": step_time,
+        })
+        if generated:  # throughput only on steps that sampled (num_iterations > 1 reuses a batch)
+            metrics["generation_time"] = t_gen
+            metrics["tokens_per_second"] = batch_tokens / max(step_time, 1e-9)
+        if g["beta"] != 0:
+            metrics["kl"] = float(sums[6]) / tokens
+        last_metrics = metrics
+        if step % log_cfg["logging_steps"] == 0 or step == max_steps:
+            events.metrics(step, metrics, epoch=sampler.epoch)
+            progress.update(step, metrics)
+        if batch.samples and log_cfg["log_completions"] and (step % log_cfg["completions_steps"] == 0 or step == max_steps):
+            events.emit("samples", step=step, samples=batch.samples)
+        batch.samples = []
+
+        if eval_records is not None and step % eval_cfg["eval_steps"] == 0 and step < max_steps:
+            do_eval(step)
+        if ck_cfg["save_steps"] and step % ck_cfg["save_steps"] == 0:
+            save(step, batch)
+        if _any_rank(ctx, stop.requested):
+            if ck_cfg["save_on_stop"]:
+                save(step, batch)
+            events.phase("rl", "finished", step=step)
+            events.emit("run_finished", step=step, status="stopped", reason="signal", elapsed=time.time() - t_start,
+                        final_metrics=last_metrics)
+            print(f"stopped at step {step}; resume with: python -m rlstudio resume --run-dir {run_dir}", flush=True)
+            return step
+
+    events.phase("rl", "finished", step=step)
+    do_eval(step)
+    save(step, batch)
+    events.emit("run_finished", step=step, status="completed", reason="max_steps", elapsed=time.time() - t_start,
+                final_metrics=last_metrics)
+    print(f"completed {step} steps in {time.time() - t_start:.1f}s", flush=True)
+    return step
+
+
+def _maybe_no_sync(model, sync: bool):
+    import contextlib
+
+    if not sync and hasattr(model, "no_sync"):
+        return model.no_sync()
+    return contextlib.nullcontext()
+
+
+def _any_rank(ctx, flag: bool) -> bool:
+    return bool(all_reduce_sum(ctx, torch.tensor([1.0 if flag else 0.0]))[0] > 0)
+
+
+def _gather_rng(ctx) -> list[dict]:
+    from rlstudio.distributed import gather_objects
+
+    return gather_objects(ctx, [ckpt.rng_state()])
+
+
+def _eval_records(eval_cfg: dict):
+    sets = load_datasets({"datasets": eval_cfg["datasets"]}, Path("."))
+    records = [r for s in sets for r in s]
+    if eval_cfg.get("max_samples"):
+        records = records[: eval_cfg["max_samples"]]
+    return records
+
+
+def _run_eval(model, tokenizer, records, config, reward_funcs, ctx):
+    g = config["grpo"]
+    params = SamplingParams(g["max_completion_length"], g["temperature"], g["top_p"], g["top_k"], g["repetition_penalty"],
+                            do_sample=config["eval"]["do_sample"])
+    return evaluate(unwrap_model(model), tokenizer, records, config["data"], reward_funcs, params, ctx.device)
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return str(device)
+
+
+def _versions() -> dict:
+    import transformers
+
+    out = {"torch": torch.__version__, "transformers": transformers.__version__, "python": sys.version.split()[0]}
+    try:
+        import peft
+
+        out["peft"] = peft.__version__
+    except ImportError:
+        pass
+    return out

@@ -1,0 +1,60 @@
+"""Shared helpers for trainer tests: tiny configs on the arithmetic demo data, running the CLI, reading events."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def arithmetic_setup(tmp_path: Path, **overrides) -> Path:
+    """Write small arithmetic data + a config for quick runs; returns the config path."""
+    from rlstudio.demo import write_demo_data
+
+    paths = write_demo_data("arithmetic", tmp_path / "data")
+    cfg = json.loads(paths["config"].read_text())
+    cfg["warm_start"]["steps"] = 0
+    cfg["training"].update(max_steps=6, per_device_train_batch_size=16, learning_rate=3e-3)
+    cfg["grpo"].update(num_generations=4, max_completion_length=10)
+    cfg["eval"].update(enabled=False)
+    cfg["logging"].update(completions_steps=1)
+    cfg["checkpointing"].update(save_steps=2, keep_last=2)
+    for key, value in overrides.items():
+        node = cfg
+        parts = key.split("__")
+        for p in parts[:-1]:
+            node = node[p]
+        node[parts[-1]] = value
+    out = paths["config"].with_name("test.rlstudio.json")
+    out.write_text(json.dumps(cfg, indent=2))
+    return out
+
+
+def cli(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
+    full_env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "rlstudio", *args], cwd=REPO, env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def run_cli(*args: str, timeout: int = 300) -> tuple[int, str]:
+    p = cli(*args)
+    out, _ = p.communicate(timeout=timeout)
+    return p.returncode, out
+
+
+def events(run_dir: Path) -> list[dict]:
+    from rlstudio.events import read_events
+
+    return read_events(Path(run_dir) / "events.jsonl")
+
+
+def step_metrics(evts: list[dict], drop=("step_time", "generation_time", "tokens_per_second")) -> dict[int, dict]:
+    """RL metrics by step; a later event for the same step (after a resume) replaces an earlier one."""
+    out = {}
+    for e in evts:
+        if e["type"] == "metrics" and e.get("phase", "rl") == "rl":
+            out[e["step"]] = {k: v for k, v in e["metrics"].items() if k not in drop}
+    return out

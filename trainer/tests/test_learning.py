@@ -1,0 +1,50 @@
+"""GRPO must learn: a prompt-dependent skill, from a reward alone, in a few dozen steps on CPU.
+
+The warm start (random-guess answers) teaches the format but no answers; RL then has to learn a code that depends
+on the problem: answer 7 to addition problems and 2 to subtraction problems (the dataset's `op` column). Guessing
+gets ~1/9; a loop whose advantages, loss sign, masks or optimizer step are broken stays there.
+"""
+import json
+
+from helpers import REPO, arithmetic_setup, events
+from rlstudio.config import load_config
+from rlstudio.train import run
+
+REWARD = '''
+import re
+def op_code(prompts, completions, op=None, **kwargs):
+    out = []
+    for c, o in zip(completions, op):
+        m = re.search(r"<answer>\\s*(\\S+)\\s*</answer>", c)
+        out.append(1.0 if m and m.group(1) == ("7" if o == "+" else "2") else 0.0)
+    return out
+'''
+
+
+def test_grpo_learns_a_problem_dependent_answer(tmp_path):
+    config_path = arithmetic_setup(tmp_path)
+    (config_path.parent / "op_code.py").write_text(REWARD)
+    cfg = json.loads(config_path.read_text())
+    cfg["rewards"] = [{"function": "op_code.py:op_code"}]
+    cfg["warm_start"].update(steps=80, batch_size=32, learning_rate=2e-3)
+    cfg["grpo"].update(num_generations=8, max_completion_length=12, beta=0.0)
+    cfg["training"].update(max_steps=30, per_device_train_batch_size=64, learning_rate=2e-3, seed=1)
+    cfg["checkpointing"].update(save_steps=None)
+    cfg["eval"].update(enabled=True, max_samples=16, eval_steps=100)
+    config_path.write_text(json.dumps(cfg))
+    run_dir = tmp_path / "run"
+    assert run(load_config(config_path), run_dir) == 0
+    rewards = [e["metrics"]["reward"] for e in events(run_dir) if e["type"] == "metrics" and e.get("phase") == "rl"]
+    first, last = sum(rewards[:5]) / 5, sum(rewards[-5:]) / 5
+    assert first < 0.3, rewards
+    assert last > first + 0.4, rewards
+
+    # a run with every phase (warm start, eval, RL, checkpoint) writes only events that follow the schema
+    from jsonschema import Draft7Validator
+
+    validator = Draft7Validator(json.loads((REPO / "schemas" / "trainer-event.schema.json").read_text()))
+    evts = events(run_dir)
+    assert {"phase", "eval", "samples", "checkpoint", "run_finished"} <= {e["type"] for e in evts}
+    for e in evts:
+        errors = list(validator.iter_errors(e))
+        assert not errors, (e["type"], errors[0].message)
