@@ -67,6 +67,7 @@ def save_checkpoint(run_dir: Path, step: int, model, tokenizer, optimizer, sched
     ckpt_root.mkdir(parents=True, exist_ok=True)
     final = ckpt_root / f"step_{step}"
     tmp = ckpt_root / f".step_{step}.tmp"
+    restore_replaced(ckpt_root)
     for stale in ckpt_root.glob(".step_*.tmp"):
         shutil.rmtree(stale, ignore_errors=True)
     tmp.mkdir()
@@ -80,15 +81,33 @@ def save_checkpoint(run_dir: Path, step: int, model, tokenizer, optimizer, sched
         write_extra(tmp)
     (tmp / TRAINER_STATE).write_text(json.dumps({**trainer_state, "step": step}, indent=2))
     _fsync_tree(tmp)
-    if final.exists():  # a re-save of the same step (e.g. stop right after a periodic save)
-        shutil.rmtree(final)
+    replaced = ckpt_root / f".step_{step}.replaced"
+    if final.exists():  # a re-save of the same step (a resume from an older checkpoint reaching it again)
+        # move the old one aside whole instead of deleting it in place: a kill in the middle of rmtree could leave a
+        # step_<N> that still has trainer_state.json but lost its weights; restore_replaced() undoes a kill here
+        os.rename(final, replaced)
     os.rename(tmp, final)
+    shutil.rmtree(replaced, ignore_errors=True)
     fd = os.open(ckpt_root, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
     return final
+
+
+def restore_replaced(ckpt_root: Path) -> None:
+    """A kill between moving an old step_<N> aside and renaming its replacement in leaves only .step_<N>.replaced:
+    put it back (several torchrun ranks may race here, hence the tolerated FileNotFoundError)."""
+    for aside in Path(ckpt_root).glob(".step_*.replaced"):
+        final = aside.with_name(aside.name[1:-len(".replaced")])
+        try:
+            if final.exists():
+                shutil.rmtree(aside, ignore_errors=True)
+            else:
+                os.rename(aside, final)
+        except FileNotFoundError:
+            pass
 
 
 def is_complete(folder: Path) -> bool:
@@ -144,6 +163,8 @@ def load_training_state(ckpt: Path, optimizer, scheduler, rank: int = 0) -> dict
 def resolve_checkpoint(run_dir: Path, name: str | None) -> Path:
     """The named checkpoint (step_N or a path) or the newest complete one."""
     run_dir = Path(run_dir)
+    if (run_dir / "checkpoints").is_dir():
+        restore_replaced(run_dir / "checkpoints")
     if name:
         cand = Path(name)
         if not cand.is_absolute():

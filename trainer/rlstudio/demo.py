@@ -125,14 +125,8 @@ def run_demo(out: Path | None, max_steps: int | None = None) -> int:
     rewards = [m["reward"] for m in rl]
     first5 = sum(rewards[:5]) / min(5, len(rewards))
     last10 = sum(rewards[-10:]) / min(10, len(rewards))
-    plot_paths = []
-    try:
-        from rlstudio.plots import write_plots
-
-        plot_paths = write_plots(run_dir)
-    except Exception as e:  # noqa: BLE001 - plots are a summary, the run itself succeeded
-        print(f"(could not write plots: {e})")
-    reward_png = next((p for p in plot_paths if Path(p).name == "reward.png"), None)
+    reward_png = run_dir / "plots" / "reward.png"  # the trainer writes plots/ at the end of every run
+    reward_png = reward_png if reward_png.is_file() else None
     before = evals[0]["metrics"].get("eval_accuracy") if evals else None
     after = evals[-1]["metrics"].get("eval_accuracy") if evals else None
     print("\n=== RL Studio demo summary ===")

@@ -35,6 +35,11 @@ class EventWriter:
         self.path = Path(path)
         self.enabled = enabled
         self._f = open(self.path, "a", encoding="utf-8") if enabled else None
+        if self._f is not None and _ends_mid_line(self.path):
+            # a process killed inside a write left half a line: end it, so it stays one bad line instead of
+            # swallowing this process's first event (readers skip it)
+            self._f.write("\n")
+            self._f.flush()
 
     def emit(self, type_: str, **fields: Any) -> dict:
         event = {"type": type_, "time": time.time(), **{k: v for k, v in fields.items() if v is not None}}
@@ -65,12 +70,24 @@ class EventWriter:
             self._f = None
 
 
+def _ends_mid_line(path: Path) -> bool:
+    with open(path, "rb") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"
+
+
 def read_events(path: Path) -> list[dict]:
-    """All complete lines of an events file (a torn last line from a crash is skipped)."""
+    """All complete events of an events file. A line torn by a killed process (the last one, or one a later
+    process ended with a newline) is skipped."""
     out = []
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             if not line.endswith("\n"):
                 break
-            out.append(json.loads(line))
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
     return out

@@ -9,6 +9,7 @@ import torch
 from rlstudio.data import render_prompt
 from rlstudio.distributed import all_reduce_sum, gather_objects
 from rlstudio.grpo import compute_advantages
+from rlstudio.keyed_sampling import row_keys
 from rlstudio.rewards import score_completions
 from rlstudio.rollout import Rollout, SamplingParams, completion_logps, generate, tokenize_prompts
 
@@ -54,7 +55,9 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     prompts_text = [render_prompt(r, tokenizer, data_cfg) for r in local]
     p_ids, p_mask = tokenize_prompts(tokenizer, prompts_text, data_cfg.get("max_prompt_length"), ctx.device)
     params = SamplingParams(g["max_completion_length"], g["temperature"], g["top_p"], g["top_k"], g["repetition_penalty"])
-    ro = generate(model, tokenizer, p_ids, p_mask, params)
+    # each completion's randomness is keyed by (seed, step, index in the global batch): 1 or N processes sample alike
+    keys = row_keys(cfg["training"]["seed"], trainer_state.global_step, torch.arange(lo, lo + per_rank))
+    ro = generate(model, tokenizer, p_ids, p_mask, params, sample_keys=keys)
 
     ids_list = [row[m.bool()].tolist() for row, m in zip(ro.completion_ids.cpu(), ro.completion_mask.cpu())]
     texts = [tokenizer.decode(ids, skip_special_tokens=True) for ids in ids_list]

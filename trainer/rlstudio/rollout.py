@@ -61,8 +61,10 @@ def eos_ids(tokenizer, model) -> list[int]:
 
 
 @torch.no_grad()
-def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams) -> Rollout:
-    """prompt_ids already repeated G times. Uses HF generate (KV cache) with the sampling settings."""
+def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, sample_keys: torch.Tensor | None = None) -> Rollout:
+    """prompt_ids already repeated G times. Uses HF generate (KV cache) with the sampling settings.
+    sample_keys (one per row, see keyed_sampling.row_keys): draw each row's tokens from its own keyed noise instead
+    of torch's RNG, so a completion does not depend on which other rows this process generates (torchrun)."""
     eos = eos_ids(tokenizer, model)
     kwargs = dict(
         max_new_tokens=params.max_completion_length,
@@ -71,7 +73,13 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams) 
         eos_token_id=eos,
         use_cache=True,
     )
-    if params.do_sample:
+    if params.do_sample and sample_keys is not None:
+        from rlstudio.keyed_sampling import keyed_sampling_processors
+
+        # Gumbel-max over the warped logits: a greedy decode of logits + keyed noise is a sample
+        kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None, logits_processor=keyed_sampling_processors(
+            sample_keys, prompt_ids.size(1), params.temperature, params.top_p, params.top_k))
+    elif params.do_sample:
         kwargs.update(temperature=params.temperature, top_p=params.top_p, top_k=params.top_k or 0)
     if params.repetition_penalty != 1.0:
         kwargs["repetition_penalty"] = params.repetition_penalty

@@ -27,6 +27,7 @@ from rlstudio.progress import Progress, Tee
 from rlstudio.rewards import TrainerState, load_reward_functions
 from rlstudio.rl_batch import RLBatch, make_batch
 from rlstudio.rollout import SamplingParams, completion_logps
+from rlstudio.run_outputs import RunOutputs
 from rlstudio.warm_start import run_warm_start
 
 
@@ -98,7 +99,7 @@ def run(config: dict, run_dir: Path, config_path: str | None = None, resume_from
     events = EventWriter(run_dir / "events.jsonl", enabled=ctx.is_main)
     stop = StopFlag()
     stop.install()
-    live = {"step": 0}  # the step reached, for the run_finished event when something fails
+    live = {"step": 0, "outputs": None}  # the step reached, for the run_finished event when something fails
     t_start = time.time()
     try:
         _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_message, live)
@@ -115,6 +116,8 @@ def run(config: dict, run_dir: Path, config_path: str | None = None, resume_from
         return 130 if status == "stopped" else 1
     finally:
         stop.uninstall()
+        if live["outputs"] is not None:
+            live["outputs"].close()
         events.close()
         sys.stdout, sys.stderr = saved_streams
         if log_file:
@@ -184,6 +187,9 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         events.emit("resumed", step=step, checkpoint=str(resume_from), message=resume_message, pid=os.getpid())
         print(f"resumed from {resume_from} at step {step}" + (f" ({resume_message})" if resume_message else ""), flush=True)
 
+    # TensorBoard/W&B, best_model/ + early stopping, final/, training_stats.json, plots; the tracker resumes too
+    outputs = live["outputs"] = RunOutputs(run_dir, config, ctx, events, resumed_at=step if resume_from is not None else None)
+    outputs.load_state_dict(state.get("best_model"))
     eval_cfg = config.get("eval") or {}
     eval_records = _eval_records(eval_cfg) if eval_cfg.get("enabled") else None
     loss_cfg = LossConfig(g["loss_type"], g["epsilon"], g["epsilon_high"], g["beta"], g["importance_sampling_level"],
@@ -197,17 +203,20 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         if eval_records is None:
             return
         metrics, samples = _run_eval(model, tokenizer, eval_records, config, reward_funcs, ctx)
-        events.emit("eval", step=at_step, metrics=metrics, samples=samples)
+        is_best = outputs.eval_result(at_step, metrics)
+        events.emit("eval", step=at_step, metrics=metrics, samples=samples, is_best=is_best)
         acc = metrics.get("eval_accuracy")
         print(f"[eval] step {at_step}: eval_reward {metrics['eval_reward']:.3f}"
-              + (f"  eval_accuracy {acc:.3f}" if acc is not None else ""), flush=True)
+              + (f"  eval_accuracy {acc:.3f}" if acc is not None else "") + ("  (new best)" if is_best else ""), flush=True)
+        if is_best:
+            outputs.save_best(at_step, unwrap_model(model), tokenizer)
 
     def save(at_step: int, batch: RLBatch | None) -> None:
         nonlocal last_saved
         if at_step == last_saved:
             return
         trainer_state_json = {**{k: v for k, v in state.items() if k not in ("step",)}, "sampler": sampler.state_dict(),
-                              "max_steps": max_steps, "elapsed": time.time() - t_start}
+                              "max_steps": max_steps, "elapsed": time.time() - t_start, "best_model": outputs.state_dict()}
         rngs = _gather_rng(ctx)
         if ctx.is_main:
             def write_extra(folder: Path) -> None:
@@ -228,7 +237,8 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         do_eval(0)
     events.phase("rl", "started", step=step, steps=max_steps)
     batch = pending
-    while step < max_steps:
+    reason = "early_stopping" if outputs.should_stop_early else "max_steps"  # a resumed run that had stopped early
+    while step < max_steps and reason == "max_steps":
         t0 = time.time()
         generated = batch is None or step % g["num_iterations"] == 0
         if generated:
@@ -305,6 +315,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         last_metrics = metrics
         if step % log_cfg["logging_steps"] == 0 or step == max_steps:
             events.metrics(step, metrics, epoch=sampler.epoch)
+            outputs.log_metrics(step, metrics)
             progress.update(step, metrics)
         if batch.samples and log_cfg["log_completions"] and (step % log_cfg["completions_steps"] == 0 or step == max_steps):
             events.emit("samples", step=step, samples=batch.samples)
@@ -314,20 +325,32 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
             do_eval(step)
         if ck_cfg["save_steps"] and step % ck_cfg["save_steps"] == 0:
             save(step, batch)
+        if outputs.should_stop_early:
+            reason = "early_stopping"
+            print(f"early stopping at step {step}: {outputs.tracker.metric} did not improve on "
+                  f"{outputs.tracker.best_value} (step {outputs.tracker.best_step}) in "
+                  f"{outputs.tracker.evals_without_improvement} evaluations", flush=True)
+            break
         if _any_rank(ctx, stop.requested):
             if ck_cfg["save_on_stop"]:
                 save(step, batch)
             events.phase("rl", "finished", step=step)
             events.emit("run_finished", step=step, status="stopped", reason="signal", elapsed=time.time() - t_start,
                         final_metrics=last_metrics)
+            outputs.close()
+            outputs.write_summaries()
             print(f"stopped at step {step}; resume with: python -m rlstudio resume --run-dir {run_dir}", flush=True)
             return step
 
     events.phase("rl", "finished", step=step)
-    do_eval(step)
+    if reason == "max_steps":  # an early stop has just evaluated this step
+        do_eval(step)
     save(step, batch)
-    events.emit("run_finished", step=step, status="completed", reason="max_steps", elapsed=time.time() - t_start,
+    outputs.save_final(step, unwrap_model(model), tokenizer)
+    events.emit("run_finished", step=step, status="completed", reason=reason, elapsed=time.time() - t_start,
                 final_metrics=last_metrics)
+    outputs.close()
+    outputs.write_summaries()
     print(f"completed {step} steps in {time.time() - t_start:.1f}s", flush=True)
     return step
 

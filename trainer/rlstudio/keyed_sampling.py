@@ -1,0 +1,82 @@
+"""Sampling whose randomness belongs to each completion, not to the process that happens to draw it.
+
+Under torchrun every process generates its slice of the global batch. With torch's RNG the tokens a completion gets
+depend on how many rows the same process sampled before it, so 2 processes would sample a different global batch than
+1 process with the same seed, and a resumed run would depend on the restored RNG stream. Here the noise of completion
+r at position t for token v is a hash of (seed, generation, r, t, v) and sampling is Gumbel-max:
+argmax_v(logits_v / T + Gumbel_v) is an exact draw from softmax(logits / T) (after top-k / top-p), so the sampled
+distribution is the usual one while the draw depends only on the completion's key.
+
+The hash is lowbias32 (Chris Wellons, hash-prospector) on int64 tensors, with the 32x32-bit products split so nothing
+overflows: bit-exact on CPU and CUDA.
+"""
+from __future__ import annotations
+
+import torch
+from transformers import LogitsProcessor
+
+_MASK = 0xFFFFFFFF
+
+
+def _mul32(x: torch.Tensor, c: int) -> torch.Tensor:
+    """(x * c) mod 2^32 for 0 <= x < 2^32 without int64 overflow: split c into 16-bit halves."""
+    lo, hi = c & 0xFFFF, c >> 16
+    return ((x * lo) + (((x * hi) & 0xFFFF) << 16)) & _MASK
+
+
+def mix32(x: torch.Tensor) -> torch.Tensor:
+    """A bijection on 32-bit values with full avalanche (lowbias32)."""
+    x = x & _MASK
+    x = x ^ (x >> 16)
+    x = _mul32(x, 0x7FEB352D)
+    x = x ^ (x >> 15)
+    x = _mul32(x, 0x846CA68B)
+    return x ^ (x >> 16)
+
+
+def row_keys(seed: int, generation: int, rows: torch.Tensor) -> torch.Tensor:
+    """One 32-bit key per completion: rows are the completions' indices in the global batch."""
+    base = mix32(torch.tensor(seed & _MASK, dtype=torch.int64))
+    base = mix32(base ^ (generation & _MASK))
+    return mix32(base ^ rows.to(torch.int64))
+
+
+def gumbel_noise(keys: torch.Tensor, position: int, vocab_size: int) -> torch.Tensor:
+    """[B, V] standard Gumbel noise, a pure function of (key, position, token id)."""
+    device = keys.device
+    step_keys = mix32(keys ^ mix32(torch.tensor(position + 0x9E3779B9, dtype=torch.int64, device=device)))
+    token_salt = mix32(torch.arange(vocab_size, dtype=torch.int64, device=device) + 0x85EBCA6B)
+    bits = mix32(step_keys[:, None] ^ token_salt[None, :])
+    uniform = (bits.to(torch.float64) + 0.5) / 4294967296.0  # strictly inside (0, 1)
+    return -torch.log(-torch.log(uniform))
+
+
+class KeyedGumbelSampler(LogitsProcessor):
+    """A transformers LogitsProcessor, last in the list of a greedy generate(): adds each row's keyed noise so the
+    greedy argmax is a sample. prompt_width: the (padded) prompt length, to count generated positions from 0 whatever
+    padding this process's batch needed."""
+
+    def __init__(self, keys: torch.Tensor, prompt_width: int):
+        self.keys = keys
+        self.prompt_width = prompt_width
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        position = input_ids.shape[1] - self.prompt_width
+        noise = gumbel_noise(self.keys.to(scores.device), position, scores.shape[-1])
+        return scores + noise.to(scores.dtype)
+
+
+def keyed_sampling_processors(keys: torch.Tensor, prompt_width: int, temperature: float, top_p: float,
+                              top_k: int | None) -> list:
+    """Temperature, top-k and top-p as transformers applies them when sampling, then the keyed noise."""
+    from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+
+    processors = []
+    if temperature != 1.0:
+        processors.append(TemperatureLogitsWarper(temperature))
+    if top_k:
+        processors.append(TopKLogitsWarper(top_k))
+    if top_p < 1.0:
+        processors.append(TopPLogitsWarper(top_p))
+    processors.append(KeyedGumbelSampler(keys, prompt_width))
+    return processors

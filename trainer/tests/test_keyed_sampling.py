@@ -1,0 +1,61 @@
+"""Keyed Gumbel-max sampling: the hash is the published lowbias32, draws follow softmax, and a completion's tokens
+depend on its key only, not on which rows share its batch (what makes 2 torchrun processes equal 1)."""
+import random
+
+import torch
+
+from rlstudio.keyed_sampling import gumbel_noise, keyed_sampling_processors, mix32, row_keys
+from rlstudio.modeling import load_tokenizer
+from rlstudio.rollout import tokenize_prompts
+from rlstudio.tiny_model import tiny_model_dir
+
+
+def lowbias32(x: int) -> int:
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & 0xFFFFFFFF
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & 0xFFFFFFFF
+    return x ^ (x >> 16)
+
+
+def test_mix32_is_lowbias32_exactly():
+    rng = random.Random(0)
+    values = [0, 1, 0xFFFFFFFF, 0x80000000] + [rng.getrandbits(32) for _ in range(1000)]
+    got = mix32(torch.tensor(values, dtype=torch.int64)).tolist()
+    assert got == [lowbias32(v) for v in values]
+
+
+def test_gumbel_max_draws_follow_the_softmax():
+    logits = torch.tensor([0.0, 1.0, 2.0, float("-inf"), 0.5])
+    keys = row_keys(7, 3, torch.arange(40000))
+    draws = torch.argmax(logits + gumbel_noise(keys, 0, 5).float(), dim=1)
+    freq = torch.bincount(draws, minlength=5).double() / len(draws)
+    expected = torch.softmax(logits.double(), 0)
+    assert freq[3] == 0  # a filtered token is never drawn
+    assert (freq - expected).abs().max() < 0.01, (freq, expected)
+    # other positions and generations draw afresh
+    assert not torch.equal(draws, torch.argmax(logits + gumbel_noise(keys, 1, 5).float(), dim=1))
+    assert not torch.equal(keys, row_keys(7, 4, torch.arange(40000)))
+
+
+def _generate(model, tok, prompts, rows, temperature=1.0, top_p=1.0, top_k=None):
+    ids, mask = tokenize_prompts(tok, prompts, None, torch.device("cpu"))
+    procs = keyed_sampling_processors(row_keys(0, 5, torch.tensor(rows)), ids.shape[1], temperature, top_p, top_k)
+    out = model.generate(input_ids=ids, attention_mask=mask, do_sample=False, max_new_tokens=8, logits_processor=procs,
+                         pad_token_id=tok.pad_token_id)
+    return [row[ids.shape[1]:].tolist() for row in out]
+
+
+def test_a_completion_depends_on_its_key_not_on_its_batch():
+    from transformers import AutoModelForCausalLM
+
+    folder = str(tiny_model_dir())
+    model, tok = AutoModelForCausalLM.from_pretrained(folder), load_tokenizer(folder)
+    prompts = ["1 + 2 =", "Ann has 3 pens and gets 1 more . How many pens does Ann have now ?"] * 4
+    whole = _generate(model, tok, prompts, list(range(8)), temperature=1.3, top_p=0.95, top_k=50)
+    # two halves, each padded to its own width, in reverse order of processing
+    second = _generate(model, tok, prompts[4:][::-1], [7, 6, 5, 4], temperature=1.3, top_p=0.95, top_k=50)[::-1]
+    first = _generate(model, tok, prompts[:4], [0, 1, 2, 3], temperature=1.3, top_p=0.95, top_k=50)
+    trim = lambda rows: [r[:r.index(tok.eos_token_id) + 1] if tok.eos_token_id in r else r for r in rows]  # noqa: E731
+    assert trim(whole) == trim(first + second)
+    assert len({tuple(r) for r in trim(whole)}) > 2  # sampled, not one greedy answer per prompt
