@@ -48,8 +48,10 @@ def arithmetic_config(max_steps: int) -> dict:
                        "datasets": [{"path": "arithmetic_warm_start.jsonl"}],
                        "completion_field": "warm_start_completion"},
         "eval": {"enabled": True, "datasets": [{"path": "arithmetic_heldout.jsonl"}], "eval_steps": 50,
-                 "max_samples": 200, "do_sample": False, "metric_for_best_model": "eval_accuracy"},
-        "logging": {"logging_steps": 1, "completions_steps": 10, "num_completions_to_log": 2, "report_to": []},
+                 "max_samples": 200, "do_sample": False, "metric_for_best_model": "eval_accuracy",
+                 "early_stopping_patience": 5},
+        "logging": {"logging_steps": 1, "completions_steps": 10, "num_completions_to_log": 2,
+                    "report_to": ["tensorboard"]},
         "checkpointing": {"save_steps": None, "keep_last": 2},
     }
 
@@ -79,7 +81,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
         paths = write_arithmetic(out)
         (out / "arithmetic_rewards.py").write_text(ARITHMETIC_REWARDS)
         paths["rewards"] = out / "arithmetic_rewards.py"
-        config = arithmetic_config(max_steps or 350)
+        config = arithmetic_config(max_steps or 450)
     elif kind == "finance":
         from rlstudio.demo_finance import write_finance_demo
 
