@@ -90,7 +90,7 @@ def _validate(args) -> int:
 
 def _train(args) -> int:
     from rlstudio.config import load_config
-    from rlstudio.train import new_run_dir, run
+    from rlstudio.train import run
 
     cfg = load_config(args.config, args.overrides)
     run_dir = Path(args.run_dir).resolve() if args.run_dir else _shared_run_dir(cfg)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
 import sys
 import time
 import traceback
@@ -21,13 +20,14 @@ from rlstudio.data_sampler import PromptSampler
 from rlstudio.distributed import all_reduce_sum, init_distributed, unwrap_model, wrap_model
 from rlstudio.evaluation import evaluate
 from rlstudio.events import EventWriter
-from rlstudio.grpo import LossConfig, grpo_loss, masked_mean
+from rlstudio.grpo import LossConfig, grpo_loss
 from rlstudio.modeling import build_reference, count_parameters, load_policy
 from rlstudio.progress import Progress, Tee
 from rlstudio.rewards import TrainerState, load_reward_functions
 from rlstudio.rl_batch import RLBatch, make_batch
 from rlstudio.rollout import SamplingParams, completion_logps
 from rlstudio.run_outputs import RunOutputs
+from rlstudio.stop_signal import StopFlag
 from rlstudio.warm_start import run_warm_start
 
 
@@ -43,28 +43,6 @@ def new_run_dir(config: dict) -> Path:
         n += 1
         run_dir = base.with_name(f"{base.name}-{n}")
     return run_dir
-
-
-class StopFlag:
-    """SIGINT/SIGTERM ask the loop to stop after the current step (a second SIGINT interrupts at once)."""
-
-    def __init__(self):
-        self.requested = False
-        self.signal_name = None
-
-    def install(self) -> None:
-        self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def uninstall(self) -> None:
-        for sig, handler in getattr(self, "_previous", {}).items():
-            signal.signal(sig, handler)
-
-    def _handle(self, signum, frame):
-        if self.requested and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.requested = True
-        self.signal_name = signal.Signals(signum).name
-        print(f"\n{self.signal_name} received: finishing the current step, then saving and stopping", flush=True)
 
 
 def compute_max_steps(cfg: dict, n_prompts: int, prompts_per_gen: int) -> int:

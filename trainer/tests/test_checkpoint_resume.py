@@ -4,7 +4,6 @@ import signal
 import time
 from pathlib import Path
 
-import pytest
 from safetensors.torch import load_file
 
 from helpers import arithmetic_setup, cli, events, run_cli, step_metrics
