@@ -35,15 +35,24 @@ export class OutputFollower {
           }
           this.tails.set(run.id, tail);
         }
-        const id = run.id;
-        await tail.read((lines) => lines.forEach((l) => this.onLine(id, l.text.slice(l.text.lastIndexOf('\r') + 1))));
+        await this.readNew(run.id, tail);
       }
-      for (const id of [...this.tails.keys()]) if (!live.has(id)) this.tails.delete(id);
+      // A run that just ended wrote its last lines (the stop message, the final step) together with run_finished:
+      // read them once more before letting the tail go.
+      for (const [id, tail] of [...this.tails]) {
+        if (live.has(id)) continue;
+        this.tails.delete(id);
+        await this.readNew(id, tail);
+      }
     } catch {
       // a run directory deleted mid-read: the next poll sees the new state
     } finally {
       this.busy = false;
     }
+  }
+
+  private async readNew(runId: string, tail: LineTail): Promise<void> {
+    await tail.read((lines) => lines.forEach((l) => this.onLine(runId, l.text.slice(l.text.lastIndexOf('\r') + 1))));
   }
 
   dispose(): void {

@@ -145,9 +145,11 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
   const stoppedRow = await step('run 2 shown stopped', () => waitForRow(page, (l) => l.startsWith(`Run ${id2}, stopped`), `${id2} stopped`, 120_000));
   const events2 = readEvents(run2);
   // the reloaded window followed the live run's output into its log channel
-  const logsAfterReload = findFiles(server.userDataDir, 'RL Studio.log').map((f) => readFileSync(f, 'utf8'))
-    .filter((t) => !t.includes(`[${id1}]`));
-  assert.ok(logsAfterReload.some((t) => t.includes(`[${id2}] `)), 'trainer output of the re-attached run reached the log');
+  // (the follower reads each second and the log channel writes its file asynchronously, so wait for it)
+  const userDataDir = server.userDataDir;
+  const reattachedOutput = (): boolean => findFiles(userDataDir, 'RL Studio.log').map((f) => readFileSync(f, 'utf8'))
+    .filter((t) => !t.includes(`[${id1}]`)).some((t) => t.includes(`[${id2}] `));
+  await waitFor('trainer output of the re-attached run in the reloaded window\'s log', 15_000, reattachedOutput);
   const stopEvent = events2.find((e) => e.type === 'run_finished');
   assert.equal(stopEvent?.status, 'stopped');
   const ckpts = events2.filter((e) => e.type === 'checkpoint');
