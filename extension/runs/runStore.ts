@@ -167,7 +167,10 @@ export class RunStore implements RunStoreApi {
     }
     for (const [dir, id] of [...this.idByDir]) {
       const inRoot = this.roots.some((r) => path.dirname(dir) === r);
-      if ((inRoot && !seenDirs.has(dir)) || (!inRoot && !existsSync(dir) && this.runs.get(id)?.state.liveProcess !== true)) {
+      const gone = inRoot ? !seenDirs.has(dir) : !existsSync(dir);
+      // A run this window launched stays while its process lives: its directory has no events.jsonl or config.json
+      // until the trainer has imported torch, and a scan in those seconds must not drop it.
+      if (gone && this.runs.get(id)?.state.liveProcess !== true) {
         this.unwatch(this.runs.get(id));
         this.idByDir.delete(dir);
         this.runs.delete(id);
