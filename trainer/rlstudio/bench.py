@@ -37,7 +37,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object only")
     args = ap.parse_args(argv)
 
-    from rlstudio.events import read_events
+    from rlstudio.event_reader import read_events
     from rlstudio.train import run
 
     with tempfile.TemporaryDirectory(prefix="rlstudio-bench-") as tmp:

@@ -113,7 +113,7 @@ def _shared_run_dir(cfg) -> Path:
 def _resume(args) -> int:
     from rlstudio.checkpoint import resolve_checkpoint
     from rlstudio.config import apply_override, finish_config
-    from rlstudio.events import read_events
+    from rlstudio.event_reader import read_events
     from rlstudio.train import run
 
     run_dir = Path(args.run_dir).resolve()

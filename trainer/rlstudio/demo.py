@@ -99,7 +99,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
 def run_demo(out: Path | None, max_steps: int | None = None) -> int:
     """Write the arithmetic demo, train, and summarise what was learnt."""
     from rlstudio.config import load_config
-    from rlstudio.events import read_events
+    from rlstudio.event_reader import read_events
     from rlstudio.train import new_run_dir, run
 
     out = Path(out or "demo").resolve()

@@ -76,18 +76,3 @@ def _ends_mid_line(path: Path) -> bool:
             return False
         f.seek(-1, os.SEEK_END)
         return f.read(1) != b"\n"
-
-
-def read_events(path: Path) -> list[dict]:
-    """All complete events of an events file. A line torn by a killed process (the last one, or one a later
-    process ended with a newline) is skipped."""
-    out = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if not line.endswith("\n"):
-                break
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return out

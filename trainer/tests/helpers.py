@@ -46,7 +46,7 @@ def run_cli(*args: str, timeout: int = 300) -> tuple[int, str]:
 
 
 def events(run_dir: Path) -> list[dict]:
-    from rlstudio.events import read_events
+    from rlstudio.event_reader import read_events
 
     return read_events(Path(run_dir) / "events.jsonl")
 

@@ -216,13 +216,11 @@ def test_sigkill_at_random_moments_never_tears_or_loses_a_checkpoint(tmp_path):
     assert (run_dir / "final" / "model.safetensors").is_file()
     assert json.loads((run_dir / "training_stats.json").read_text())["status"] == "completed"
 
-    # the torn line stays one bad line of its own: the trainer's strict reader and the tolerant one both go on
+    # the torn line stays one bad line of its own, and the reader goes on past it
     lines = (run_dir / "events.jsonl").read_bytes().split(b"\n")
     bad = [line for line in lines if line.strip() and not _is_json(line)]
     assert len(bad) == 1 and bad[0].startswith(b'{"type": "samples", "time": 1.0'), bad
-    from rlstudio.events import read_events as strict_read_events
-
-    assert len(strict_read_events(run_dir / "events.jsonl")) == len(evts)
+    assert len(evts) == len(lines) - 1 - sum(1 for line in lines if not line.strip()), "every complete line was read"
     assert sum(e["type"] == "resumed" for e in evts) >= len(kills) // 2
 
     logged = metrics_by_step(run_dir)
