@@ -57,7 +57,8 @@ interface TrackedRun {
 
 type Listener<T> = (e: T) => void;
 
-function defaultIsPidAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this machine (EPERM: it exists, owned by someone else). */
+export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -81,7 +82,7 @@ export class RunStore implements RunStoreApi {
   constructor(private readonly options: RunStoreOptions = {}) {
     this.roots = [...new Set((options.roots ?? []).map((r) => path.resolve(r)))];
     this.liveness = {
-      isPidAlive: options.isPidAlive ?? defaultIsPidAlive,
+      isPidAlive: options.isPidAlive ?? isPidAlive,
       staleAfterMs: options.staleAfterMs ?? 120_000,
       exitGraceMs: options.exitGraceMs ?? 5_000,
       now: options.now ?? Date.now,

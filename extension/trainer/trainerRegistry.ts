@@ -2,7 +2,7 @@
 // exactly (not by guessing from event times) and re-reads it the moment the process exits. No `vscode` import.
 import * as path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import type { RunStore } from '../runs/runStore';
+import { isPidAlive, type RunStore } from '../runs/runStore';
 import type { TrainerCommand } from './commandLine';
 import { TrainerProcess, signalProcessTree, type ExitInfo } from './trainerProcess';
 
@@ -59,7 +59,7 @@ export class TrainerRegistry {
     if (!pid || !signalProcessTree(pid, 'SIGINT')) return 'not-running';
     const deadline = Date.now() + graceMs * 2;
     let escalated = false;
-    while (isAlive(pid)) {
+    while (isPidAlive(pid)) {
       if (!escalated && Date.now() > deadline - graceMs) {
         signalProcessTree(pid, 'SIGTERM');
         escalated = true;
@@ -81,14 +81,5 @@ export class TrainerRegistry {
   dispose(): void {
     // Training outlives a window reload on purpose (the new window re-attaches through the run directory).
     this.byRun.clear();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
