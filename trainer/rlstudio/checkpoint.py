@@ -1,9 +1,11 @@
 """Checkpoints: checkpoints/step_<N>/ with the model (save_pretrained, safetensors; the adapter only with LoRA),
-tokenizer, optimizer, scheduler, RNG states, data position, step and config.
+tokenizer, optimizer, scheduler, RNG states, data position, step and config, and last manifest.json (every file's
+size and SHA-256).
 
 A checkpoint is written under a temporary name, fsynced, and renamed when complete, so a folder named step_<N> is
-always whole; a crash leaves only a .tmp folder that readers ignore and the next save removes. Everything is loaded
-as data (safetensors, torch.load(weights_only=True), JSON), never as code.
+always whole; a crash leaves only a .tmp folder that readers ignore and the next save removes. What happens to a
+complete checkpoint afterwards (a truncated copy, a disk error) is caught by its manifest before resume loads it.
+Everything is loaded as data (safetensors, torch.load(weights_only=True), JSON), never as code.
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ import shutil
 from pathlib import Path
 
 import torch
+
+from rlstudio.folder_manifest import manifest_problems, write_manifest
+from rlstudio.user_errors import UserError
 
 STEP_DIR = re.compile(r"^step_(\d+)$")
 TRAINER_STATE = "trainer_state.json"  # written last: its presence marks the content as complete
@@ -68,8 +73,7 @@ def save_checkpoint(run_dir: Path, step: int, model, tokenizer, optimizer, sched
     final = ckpt_root / f"step_{step}"
     tmp = ckpt_root / f".step_{step}.tmp"
     restore_replaced(ckpt_root)
-    for stale in ckpt_root.glob(".step_*.tmp"):
-        shutil.rmtree(stale, ignore_errors=True)
+    remove_leftovers(ckpt_root)
     tmp.mkdir()
     model.save_pretrained(tmp / "model", safe_serialization=True)
     tokenizer.save_pretrained(tmp / "model")
@@ -80,6 +84,7 @@ def save_checkpoint(run_dir: Path, step: int, model, tokenizer, optimizer, sched
     if write_extra is not None:
         write_extra(tmp)
     (tmp / TRAINER_STATE).write_text(json.dumps({**trainer_state, "step": step}, indent=2))
+    write_manifest(tmp)
     _fsync_tree(tmp)
     replaced = ckpt_root / f".step_{step}.replaced"
     if final.exists():  # a re-save of the same step (a resume from an older checkpoint reaching it again)
@@ -108,6 +113,13 @@ def restore_replaced(ckpt_root: Path) -> None:
                 os.rename(aside, final)
         except FileNotFoundError:
             pass
+
+
+def remove_leftovers(ckpt_root: Path) -> None:
+    """What a kill leaves behind: a checkpoint being written (.tmp) or being pruned (.deleting)."""
+    for pattern in (".step_*.tmp", ".step_*.deleting"):
+        for stale in Path(ckpt_root).glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def is_complete(folder: Path) -> bool:
@@ -160,8 +172,13 @@ def load_training_state(ckpt: Path, optimizer, scheduler, rank: int = 0) -> dict
     return load_trainer_state(ckpt)
 
 
-def resolve_checkpoint(run_dir: Path, name: str | None) -> Path:
-    """The named checkpoint (step_N or a path) or the newest complete one."""
+class CheckpointError(UserError):
+    pass
+
+
+def find_resumable(run_dir: Path, name: str | None) -> tuple[Path, list[str]]:
+    """(checkpoint to resume from, notes on damaged newer checkpoints that were passed over). Named: that checkpoint,
+    which must be intact. Unnamed: the newest complete checkpoint whose files match its manifest."""
     run_dir = Path(run_dir)
     if (run_dir / "checkpoints").is_dir():
         restore_replaced(run_dir / "checkpoints")
@@ -170,11 +187,31 @@ def resolve_checkpoint(run_dir: Path, name: str | None) -> Path:
         if not cand.is_absolute():
             cand = run_dir / "checkpoints" / name if not (run_dir / name).is_dir() else run_dir / name
         if not cand.is_dir():
-            raise FileNotFoundError(f"{cand}: checkpoint not found")
+            raise CheckpointError(f"{cand}: checkpoint not found{_others(run_dir)}")
         if not is_complete(cand):
-            raise FileNotFoundError(f"{cand}: incomplete checkpoint (no {TRAINER_STATE}); pick another one")
-        return cand
-    latest = latest_checkpoint(run_dir)
-    if latest is None:
-        raise FileNotFoundError(f"{run_dir / 'checkpoints'}: no complete checkpoint to resume from")
-    return latest
+            raise CheckpointError(f"{cand}: incomplete checkpoint (no {TRAINER_STATE}){_others(run_dir)}")
+        problems = manifest_problems(cand)
+        if problems:
+            raise CheckpointError(f"{cand}: damaged checkpoint:\n  " + "\n  ".join(problems) + _others(run_dir, cand))
+        return cand, []
+    skipped: list[str] = []
+    for cand in reversed(list_checkpoints(run_dir)):
+        problems = manifest_problems(cand)
+        if not problems:
+            return cand, skipped
+        skipped.append(f"{cand.name} is damaged and was skipped: " + "; ".join(problems))
+    if skipped:
+        raise CheckpointError(f"{run_dir / 'checkpoints'}: no intact checkpoint to resume from:\n  " + "\n  ".join(skipped))
+    raise CheckpointError(f"{run_dir / 'checkpoints'}: no complete checkpoint to resume from")
+
+
+def _others(run_dir: Path, exclude: Path | None = None) -> str:
+    intact = [c.name for c in reversed(list_checkpoints(run_dir)) if c != exclude and not manifest_problems(c)]
+    if not intact:
+        return "; this run has no other intact checkpoint"
+    return f"; intact checkpoints of this run: {', '.join(intact)} (resume with --checkpoint {intact[0]})"
+
+
+def resolve_checkpoint(run_dir: Path, name: str | None) -> Path:
+    """The named checkpoint (step_N or a path) or the newest intact one."""
+    return find_resumable(run_dir, name)[0]

@@ -1,4 +1,7 @@
-"""python -m rlstudio {train, resume, validate, infer, demo-data, demo}."""
+"""python -m rlstudio {train, resume, validate, infer, demo-data, demo}.
+
+Exit codes of train and resume (README): 0 completed, 1 failed, 2 invalid input (nothing trained), 3 refused (the run
+directory is in use or already holds a run), 130 stopped by a signal after checkpointing."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--run-dir", help="run directory (default: <output_dir>/<name>-<timestamp>)")
     tr.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="override a config value, e.g. --set grpo.beta=0.04 (repeatable)")
+    tr.add_argument("--start-over", action="store_true",
+                    help="when --run-dir already holds a run: delete it and train from scratch (default: refuse)")
 
     rs = sub.add_parser("resume", help="continue a run from its newest (or a named) checkpoint")
     rs.add_argument("--run-dir", required=True)
@@ -23,9 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="override a value of the run's config snapshot (e.g. training.max_steps=500)")
 
-    va = sub.add_parser("validate", help="check a config without training (exit 2 with located errors)")
+    va = sub.add_parser("validate", help="check a config as train would, without loading a model or running reward "
+                                         "code (exit 2 with located errors)")
     va.add_argument("--config", required=True)
     va.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    va.add_argument("--json", action="store_true", help="print one JSON report (schemas/validation-report.schema.json)")
 
     inf = sub.add_parser("infer", help="generate with a checkpoint")
     inf.add_argument("--checkpoint", required=True, help="a checkpoint folder (step_N, its model/ folder, or any HF model folder)")
@@ -48,8 +55,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes: rlstudio.user_errors (0 completed, 1 failed, 2 invalid input, 3 refused, 130 stopped)."""
     args = _parser().parse_args(argv)
-    from rlstudio.config import ConfigError
+    from rlstudio.user_errors import EXIT_INVALID, UserError
 
     try:
         if args.command == "validate":
@@ -73,28 +81,60 @@ def main(argv: list[str] | None = None) -> int:
             from rlstudio.demo import run_demo
 
             return run_demo(Path(args.out) if args.out else None, args.max_steps)
-    except ConfigError as e:
+    except UserError as e:  # the message says it all; no traceback for the user's own mistake
         print(str(e), file=sys.stderr)
-        return 2
-    return 2
+        return EXIT_INVALID
+    return EXIT_INVALID
+
+
+def _config_problems(config_file: str, overrides: list[str], world_size: int | None = None):
+    """(config or None, every problem train would find before loading the model: schema first, then the rest)."""
+    from rlstudio.config import ConfigError, Problem, load_config
+    from rlstudio.preflight import preflight_problems
+
+    try:
+        cfg = load_config(config_file, overrides)
+    except ConfigError as e:
+        return None, e.problems or [Problem(str(config_file), None, (), str(e))]
+    text = Path(config_file).read_text(encoding="utf-8")
+    return cfg, preflight_problems(cfg, str(config_file), text, world_size)
+
+
+def _checked_config(config_file: str, overrides: list[str], world_size: int | None = None) -> dict:
+    """The config, after printing warnings; ConfigError lists the errors."""
+    from rlstudio.config import ConfigError
+
+    cfg, problems = _config_problems(config_file, overrides, world_size)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ConfigError.of(errors)
+    for w in problems:
+        print(f"warning: {w.format()}", file=sys.stderr)
+    return cfg
 
 
 def _validate(args) -> int:
-    from rlstudio.config import load_config
-
-    cfg = load_config(args.config, args.overrides)
+    if args.json:
+        cfg, problems = _config_problems(args.config, args.overrides)
+        valid = cfg is not None and not any(p.severity == "error" for p in problems)
+        print(json.dumps({"config": str(args.config), "valid": valid, "problems": [p.to_json() for p in problems]}))
+        return 0 if valid else 2
+    cfg = _checked_config(args.config, args.overrides)
     print(f"{args.config}: valid ({cfg['algorithm']}, model {cfg['model']['name_or_path']}, "
           f"{len(cfg['data']['datasets'])} dataset(s), {len(cfg['rewards'])} reward function(s))")
     return 0
 
 
 def _train(args) -> int:
-    from rlstudio.config import load_config
+    import os
+
+    from rlstudio.preflight import check_model_reachable
     from rlstudio.train import run
 
-    cfg = load_config(args.config, args.overrides)
+    cfg = _checked_config(args.config, args.overrides, int(os.environ.get("WORLD_SIZE", "0")) or None)
+    check_model_reachable(cfg["model"]["name_or_path"])
     run_dir = Path(args.run_dir).resolve() if args.run_dir else _shared_run_dir(cfg)
-    return run(cfg, run_dir, config_path=str(Path(args.config).resolve()))
+    return run(cfg, run_dir, config_path=str(Path(args.config).resolve()), start_over=args.start_over)
 
 
 def _shared_run_dir(cfg) -> Path:
@@ -111,7 +151,7 @@ def _shared_run_dir(cfg) -> Path:
 
 
 def _resume(args) -> int:
-    from rlstudio.checkpoint import resolve_checkpoint
+    from rlstudio.checkpoint import find_resumable
     from rlstudio.config import apply_override, finish_config
     from rlstudio.event_reader import read_events
     from rlstudio.train import run
@@ -119,13 +159,10 @@ def _resume(args) -> int:
     run_dir = Path(args.run_dir).resolve()
     snapshot = run_dir / "config.json"
     if not snapshot.is_file():
-        print(f"{run_dir}: not a run directory (no config.json)", file=sys.stderr)
-        return 2
-    try:
-        ckpt = resolve_checkpoint(run_dir, args.checkpoint)
-    except FileNotFoundError as e:
-        print(str(e), file=sys.stderr)
-        return 2
+        from rlstudio.user_errors import UserError
+
+        raise UserError(f"{run_dir}: not a run directory (no config.json)")
+    ckpt, skipped = find_resumable(run_dir, args.checkpoint)
     cfg = json.loads(snapshot.read_text())
     for o in args.overrides:
         apply_override(cfg, o)
@@ -149,4 +186,4 @@ def _resume(args) -> int:
     if args.overrides:
         message += f"; overrides: {', '.join(args.overrides)}"
     print(message, flush=True)
-    return run(cfg, run_dir, config_path=config_path, resume_from=ckpt, resume_message=message)
+    return run(cfg, run_dir, config_path=config_path, resume_from=ckpt, resume_message=message, resume_notes=skipped)

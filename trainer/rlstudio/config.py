@@ -4,15 +4,43 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from rlstudio.user_errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "schemas" / "run-config.schema.json"
 
 
-class ConfigError(ValueError):
-    pass
+@dataclass
+class Problem:
+    """One located problem of a config: the editor's Problems entry and the CLI's 'file:line: $.path: message'."""
+    file: str
+    line: int | None
+    path: tuple
+    message: str
+    severity: str = "error"  # or "warning"
+    source: str = "check"  # "json" (syntax), "schema" (the JSON Schema; editors show those themselves), "check"
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {json_path(self.path)}: {self.message}"
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "line": self.line, "path": list(self.path), "jsonPath": json_path(self.path),
+                "message": self.message, "severity": self.severity, "source": self.source}
+
+
+class ConfigError(UserError, ValueError):
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+    @classmethod
+    def of(cls, problems: list[Problem]) -> "ConfigError":
+        return cls("\n".join(p.format() for p in problems), problems)
 
 
 def load_schema() -> dict:
@@ -173,8 +201,8 @@ def _index(part: str, assignment: str) -> int:
 
 # ---- validation ---------------------------------------------------------------------------------------------------
 
-def validation_errors(config: dict, source: str, text: str | None) -> list[str]:
-    """Located messages: 'file:line: $.grpo.beta: -1 is less than the minimum of 0'."""
+def schema_problems(config: dict, source: str, text: str | None) -> list[Problem]:
+    """Located schema violations: 'file:line: $.grpo.beta: -1 is less than the minimum of 0'."""
     from jsonschema import Draft7Validator
 
     schema = load_schema()
@@ -183,23 +211,26 @@ def validation_errors(config: dict, source: str, text: str | None) -> list[str]:
     out = []
     for err in sorted(validator.iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
         path = tuple(err.absolute_path)
-        line = None
-        probe = path
-        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            extra = [k for k in err.instance if k not in err.schema.get("properties", {})]
-            if extra:
-                probe = path + (extra[0],)
-        while line is None and True:
-            line = lines.get(probe)
-            if not probe:
-                break
-            probe = probe[:-1]
-        where = f"{source}:{line}" if line else source
         message = err.message
         if err.validator == "additionalProperties":
             message += " (not a known setting here; check the spelling)"
-        out.append(f"{where}: {json_path(path)}: {message}")
+            extra = [k for k in err.instance if k not in err.schema.get("properties", {})] if isinstance(err.instance, dict) else []
+            line = line_of(lines, path + (extra[0],) if extra else path)
+        else:
+            line = line_of(lines, path)
+        out.append(Problem(source, line, path, message, source="schema"))
     return out
+
+
+def line_of(lines: dict[tuple, int], path: tuple) -> int | None:
+    """The line of the JSON path's value, or of its nearest ancestor that is in the text."""
+    probe = tuple(path)
+    while True:
+        if probe in lines:
+            return lines[probe]
+        if not probe:
+            return None
+        probe = probe[:-1]
 
 
 # ---- paths --------------------------------------------------------------------------------------------------------
@@ -241,9 +272,10 @@ def parse_config_text(text: str, source: str) -> dict:
     try:
         config = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ConfigError(f"{source}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
+        problem = Problem(source, e.lineno, (), f"invalid JSON: {e.msg} (column {e.colno})", source="json")
+        raise ConfigError(f"{source}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}", [problem]) from None
     if not isinstance(config, dict):
-        raise ConfigError(f"{source}:1: $: the config must be a JSON object")
+        raise ConfigError.of([Problem(source, 1, (), "the config must be a JSON object", source="schema")])
     return config
 
 
@@ -260,24 +292,12 @@ def load_config(path: str | Path, overrides: list[str] | None = None, resolve: b
 
 
 def finish_config(config: dict, source: str, text: str | None, base: Path | None) -> dict:
-    errors = validation_errors(config, source, text)
-    if errors:
-        raise ConfigError("\n".join(errors))
+    """Schema-checked, defaults-filled config (paths resolved against base when given). What the schema cannot
+    express (files, reward references, dataset records, batch arithmetic) is rlstudio.preflight's."""
+    problems = schema_problems(config, source, text)
+    if problems:
+        raise ConfigError.of(problems)
     config = fill_defaults(config, load_schema(), load_schema())
-    check_semantics(config, source)
     if base is not None:
         config = resolve_paths(config, base)
     return config
-
-
-def check_semantics(config: dict, source: str) -> None:
-    """Rules the schema cannot express."""
-    t, g = config["training"], config["grpo"]
-    if g["epsilon_high"] is not None and g["epsilon_high"] < 0:
-        raise ConfigError(f"{source}: $.grpo.epsilon_high must be >= 0")
-    ws = config.get("warm_start") or {}
-    if ws.get("steps", 0) > 0 and len(ws.get("mask_markers", ["[[", "]]"])) != 2:
-        raise ConfigError(f"{source}: $.warm_start.mask_markers: needs a start and an end marker")
-    if config.get("eval", {}).get("enabled") and not config["eval"].get("datasets"):
-        raise ConfigError(f"{source}: $.eval.datasets: eval is enabled but no eval datasets are given")
-    del t

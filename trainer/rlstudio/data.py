@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import Iterator
 
 from rlstudio.data_sampler import PromptSampler
+from rlstudio.user_errors import UserError
 from rlstudio.data_shapes import ShapeError, convert_record
 
-__all__ = ["DataError", "PromptRecord", "PromptSampler", "load_datasets", "load_dataset", "render_prompt"]
+__all__ = ["DataError", "PromptRecord", "PromptSampler", "column_names", "load_datasets", "load_dataset", "render_prompt"]
 
 JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-class DataError(ValueError):
+class DataError(UserError, ValueError):
     """A dataset problem; the message starts with 'path:line: ' (or 'path: ') and says what is wrong."""
 
 
@@ -151,6 +152,15 @@ def load_datasets(data_cfg: dict, base_dir: Path) -> list[list[PromptRecord]]:
     if not datasets:
         raise DataError("data.datasets: at least one dataset is needed")
     return [load_dataset(ds, Path(base_dir), where=f"data.datasets[{i}]") for i, ds in enumerate(datasets)]
+
+
+def column_names(datasets: list[list[PromptRecord]]) -> list[str]:
+    """Every column of the datasets in first-seen order: the keyword arguments reward functions receive."""
+    names: dict[str, None] = {}
+    for records in datasets:
+        for r in records:
+            names.update(dict.fromkeys(r.columns))
+    return list(names)
 
 
 def _has_chat_template(tokenizer) -> bool:

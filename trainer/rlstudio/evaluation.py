@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from rlstudio.answers import answers_match, extract_answer_tag, extract_boxed
-from rlstudio.data import render_prompt
+from rlstudio.data import column_names, render_prompt
 from rlstudio.rewards import score_completions
 from rlstudio.rollout import SamplingParams, generate, tokenize_prompts
 
@@ -37,7 +37,8 @@ def evaluate(model, tokenizer, records, data_cfg: dict, reward_funcs, params: Sa
                 texts.append(tokenizer.decode(ids, skip_special_tokens=True))
                 lengths.append(len(ids))
                 truncated.append(bool(tr))
-    scores = score_completions(reward_funcs, records, [r.prompt for r in records], texts, ids_all)
+    scores = score_completions(reward_funcs, records, [r.prompt for r in records], texts, ids_all,
+                               columns=column_names([records]))
     metrics = {
         "eval_reward": float(scores.total.mean()),
         "eval_reward_std": float(scores.total.std()) if len(records) > 1 else 0.0,

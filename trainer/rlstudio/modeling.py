@@ -102,22 +102,19 @@ class Reference:
             yield self.model
 
 
-def build_reference(policy, beta: float, model_cfg: dict, device, dtype, weights_from: Path | None = None) -> Reference | None:
-    """None when beta == 0 (no second model at all). LoRA: base with adapters disabled. Otherwise a frozen model,
-    loaded from weights_from (a checkpoint's reference/ folder) or copied from the current policy."""
-    if beta == 0:
-        return None
-    if is_peft(policy):
-        return Reference(policy=policy)
-    if weights_from is not None:
-        ref = _from_pretrained(str(weights_from), dtype, model_cfg.get("trust_remote_code", False))
-    else:
-        ref = copy.deepcopy(policy)
+def frozen_copy(model, device):
+    """An eval-mode, gradient-free copy of model on device (the reference when it is the policy at the start of RL)."""
+    ref = copy.deepcopy(model)
     ref.to(device)
     ref.eval()
     for p in ref.parameters():
         p.requires_grad_(False)
-    return Reference(model=ref)
+    return ref
+
+
+def load_frozen(path: str | Path, model_cfg: dict, device, dtype):
+    """A frozen model loaded from a folder, exactly as load_policy loads a full model (same loader, same dtype)."""
+    return frozen_copy(_from_pretrained(str(path), dtype, model_cfg.get("trust_remote_code", False)), device)
 
 
 def count_parameters(model) -> tuple[int, int]:

@@ -43,7 +43,8 @@ class RLBatch:
                    opt(d["old_logps"]), opt(d["ref_logps"]), dict(d["metrics"]), [])
 
 
-def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, reference, trainer_state, log_groups: int | None) -> RLBatch:
+def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, reference, trainer_state, log_groups: int | None,
+               columns: list[str] | None = None) -> RLBatch:
     """records: the global list of prompts for this generation (same on every rank); this rank takes its slice of
     the G-times-repeated list, as TRL does, so groups and advantages are computed over the global batch."""
     g, data_cfg = cfg["grpo"], cfg["data"]
@@ -61,7 +62,7 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
 
     ids_list = [row[m.bool()].tolist() for row, m in zip(ro.completion_ids.cpu(), ro.completion_mask.cpu())]
     texts = [tokenizer.decode(ids, skip_special_tokens=True) for ids in ids_list]
-    scores = score_completions(reward_funcs, local, [r.prompt for r in local], texts, ids_list, trainer_state)
+    scores = score_completions(reward_funcs, local, [r.prompt for r in local], texts, ids_list, trainer_state, columns)
 
     # Global rewards (rank order = the expanded prompt order), then this rank's slice of the advantages.
     gathered = gather_objects(ctx, [(scores.total, scores.per_function)])

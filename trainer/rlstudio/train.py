@@ -15,19 +15,23 @@ from pathlib import Path
 import torch
 
 from rlstudio import checkpoint as ckpt
-from rlstudio.data import load_datasets
+from rlstudio.data import column_names, load_datasets
 from rlstudio.data_sampler import PromptSampler
 from rlstudio.distributed import all_reduce_sum, init_distributed, unwrap_model, wrap_model
 from rlstudio.evaluation import evaluate
 from rlstudio.events import EventWriter
 from rlstudio.grpo import LossConfig, grpo_loss
-from rlstudio.modeling import build_reference, count_parameters, load_policy
+from rlstudio.modeling import count_parameters, load_policy
+from rlstudio.reference_model import reference_kind, resume_reference, start_reference
 from rlstudio.progress import Progress, Tee
 from rlstudio.rewards import TrainerState, load_reward_functions
 from rlstudio.rl_batch import RLBatch, make_batch
 from rlstudio.rollout import SamplingParams, completion_logps
+from rlstudio.run_claim import claim_run_dir
+from rlstudio.run_lock import stale_message
 from rlstudio.run_outputs import RunOutputs
 from rlstudio.stop_signal import StopFlag
+from rlstudio.user_errors import EXIT_COMPLETED, EXIT_FAILED, EXIT_REFUSED, EXIT_STOPPED, UserError
 from rlstudio.warm_start import run_warm_start
 
 
@@ -61,12 +65,17 @@ def make_scheduler(optimizer, t: dict, max_steps: int):
 
 
 def run(config: dict, run_dir: Path, config_path: str | None = None, resume_from: Path | None = None,
-        resume_message: str | None = None) -> int:
-    """Train (or continue) a run in run_dir. Returns the process exit code."""
+        resume_message: str | None = None, resume_notes: list[str] | None = None, start_over: bool = False) -> int:
+    """Train (or continue) a run in run_dir. Returns the process exit code (rlstudio.user_errors.EXIT_*)."""
     ctx = init_distributed(config["distributed"], config["model"]["device"])
     run_dir = Path(run_dir)
+    try:
+        lock = claim_run_dir(ctx, run_dir, fresh=resume_from is None, start_over=start_over)
+    except UserError as e:
+        print(str(e), file=sys.stderr, flush=True)
+        ctx.close()
+        return EXIT_REFUSED
     if ctx.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "checkpoints").mkdir(exist_ok=True)
         if resume_from is None:
             (run_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
@@ -77,21 +86,30 @@ def run(config: dict, run_dir: Path, config_path: str | None = None, resume_from
     events = EventWriter(run_dir / "events.jsonl", enabled=ctx.is_main)
     stop = StopFlag()
     stop.install()
-    live = {"step": 0, "outputs": None}  # the step reached, for the run_finished event when something fails
+    # the step reached and whether run_started is out, for the run_finished event when something fails
+    live = {"step": 0, "outputs": None, "started": resume_from is not None}
     t_start = time.time()
     try:
-        _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_message, live)
-        return 0
+        notes = [stale_message(lock)] if lock is not None and lock.stale_owner else []
+        status = _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_message,
+                        notes + list(resume_notes or []), live)
+        return EXIT_STOPPED if status == "stopped" else EXIT_COMPLETED
     except BaseException as e:  # noqa: BLE001 - every failure ends the run with a failed event
         tb = traceback.format_exc()
         status = "stopped" if isinstance(e, KeyboardInterrupt) else "failed"
+        if not live["started"]:  # failed before run_started (loading the model, say): the run still gets a start
+            events.run_started(run_id=run_dir.name, run_name=config["name"], algorithm=config["algorithm"],
+                               max_steps=config["training"]["max_steps"], config=config, config_path=config_path,
+                               model=config["model"]["name_or_path"], world_size=ctx.world_size)
         events.emit("run_finished", step=getattr(e, "rlstudio_step", live["step"]), status=status,
                     reason="signal" if status == "stopped" else "error",
                     error={"message": f"{type(e).__name__}: {e}", "traceback": tb}, elapsed=time.time() - t_start)
-        print(f"\ntraining {status}: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        user_error = isinstance(e, UserError)
+        print(f"\ntraining {status}: " + (str(e) if user_error else f"{type(e).__name__}: {e}"), file=sys.stderr, flush=True)
         if status == "failed":
-            print(tb, file=sys.stderr, flush=True)
-        return 130 if status == "stopped" else 1
+            # the user's mistake needs its message, not RL Studio's stack: that goes to trainer.log only
+            (log_file.write if user_error and log_file else lambda text: print(text, file=sys.stderr, flush=True))(tb)
+        return EXIT_STOPPED if status == "stopped" else EXIT_FAILED
     finally:
         stop.uninstall()
         if live["outputs"] is not None:
@@ -100,10 +118,13 @@ def run(config: dict, run_dir: Path, config_path: str | None = None, resume_from
         sys.stdout, sys.stderr = saved_streams
         if log_file:
             log_file.close()
+        if lock is not None:
+            lock.release()
         ctx.close()
 
 
-def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_message, live: dict) -> int:
+def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_message, notes: list[str],
+           live: dict) -> str:
     t_start = time.time()
     g, t, data_cfg, log_cfg, ck_cfg = config["grpo"], config["training"], config["data"], config["logging"], config["checkpointing"]
     torch.manual_seed(t["seed"])
@@ -119,16 +140,16 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     prompts_per_gen = global_completions // G
 
     datasets = load_datasets(data_cfg, Path("."))
+    columns = column_names(datasets)
     sampler = PromptSampler(datasets, [d["weight"] for d in data_cfg["datasets"]], t["seed"], data_cfg["shuffle"])
     reward_funcs = load_reward_functions(config["rewards"], Path("."))
     max_steps = compute_max_steps(config, len(sampler), prompts_per_gen)
 
     state = {"warm_start_done": False, "nonfinite_in_a_row": 0, "num_tokens": 0.0}
-    weights_from = ref_from = None
+    weights_from = None
     if resume_from is not None:
         state.update(ckpt.load_trainer_state(resume_from))
         weights_from = resume_from / "model"
-        ref_from = resume_from / "reference" if (resume_from / "reference").is_dir() else None
     model, tokenizer, dtype, source = load_policy(config["model"], ctx.device, weights_from)
     n_params, n_trainable = count_parameters(model)
     if ctx.is_main and resume_from is None:
@@ -138,6 +159,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
                            num_parameters=n_params, trainable_parameters=n_trainable, versions=_versions())
         if ctx.device.type == "cpu":
             events.alert("info", "cpu_only", "Training on CPU: fine for the tiny model and tests, slow for real models.")
+        live["started"] = True
     print(f"run directory: {run_dir}\nmodel: {source} ({n_params:,} parameters, {n_trainable:,} trainable) on "
           f"{_device_name(ctx.device)}, {ctx.world_size} process(es)", flush=True)
 
@@ -147,7 +169,11 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         ws_sets = load_datasets({"datasets": ws["datasets"]}, Path(".")) if ws.get("datasets") else datasets
         run_warm_start(model, tokenizer, ws_sets, ws, data_cfg, ctx, events, t["seed"], stop)
         state["warm_start_done"] = True
-    reference = build_reference(model, g["beta"], config["model"], ctx.device, dtype, ref_from)
+    if resume_from is None:
+        reference = start_reference(model, config, ctx, run_dir)
+        state["reference"] = reference_kind(config)
+    else:
+        reference = resume_reference(model, config, ctx, run_dir, resume_from, state.get("reference"), dtype)
 
     train_model = wrap_model(ctx, model, config["distributed"]["strategy"])
     params = [p for p in model.parameters() if p.requires_grad]
@@ -164,6 +190,9 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
             pending = RLBatch.from_tensors(torch.load(resume_from / "rl_batch.pt", weights_only=True), ctx.device)
         events.emit("resumed", step=step, checkpoint=str(resume_from), message=resume_message, pid=os.getpid())
         print(f"resumed from {resume_from} at step {step}" + (f" ({resume_message})" if resume_message else ""), flush=True)
+    for note in notes:  # a stale lock taken over, damaged checkpoints passed over
+        events.alert("warning", "resume_notice", note, step=step)
+        print(f"warning: {note}", file=sys.stderr, flush=True)
 
     # TensorBoard/W&B, best_model/ + early stopping, final/, training_stats.json, plots; the tracker resumes too
     outputs = live["outputs"] = RunOutputs(run_dir, config, ctx, events, resumed_at=step if resume_from is not None else None)
@@ -200,9 +229,6 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
             def write_extra(folder: Path) -> None:
                 if batch is not None and at_step % g["num_iterations"]:  # resume mid-way through num_iterations
                     torch.save(batch.tensors(), folder / "rl_batch.pt")
-                if reference is not None and reference.model is not None and config["warm_start"].get("steps", 0) > 0:
-                    # the reference is the warm-started model, which the base weights cannot reproduce
-                    reference.model.save_pretrained(folder / "reference", safe_serialization=True)
 
             path = ckpt.save_checkpoint(run_dir, at_step, unwrap_model(model), tokenizer, optimizer, scheduler,
                                         trainer_state_json, config, rngs, write_extra)
@@ -223,7 +249,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
             trainer_state.global_step, trainer_state.epoch = step, sampler.epoch
             records = sampler.next_batch(prompts_per_gen)
             batch = make_batch(ctx, model, tokenizer, records, config, reward_funcs, reference, trainer_state,
-                               log_cfg["num_completions_to_log"] if log_cfg["log_completions"] else 0)
+                               log_cfg["num_completions_to_log"] if log_cfg["log_completions"] else 0, columns)
             state["num_tokens"] += batch.metrics["batch_tokens"]
         t_gen = time.time() - t0
 
@@ -318,7 +344,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
             outputs.close()
             outputs.write_summaries()
             print(f"stopped at step {step}; resume with: python -m rlstudio resume --run-dir {run_dir}", flush=True)
-            return step
+            return "stopped"
 
     events.phase("rl", "finished", step=step)
     if reason == "max_steps":  # an early stop has just evaluated this step
@@ -330,7 +356,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     outputs.close()
     outputs.write_summaries()
     print(f"completed {step} steps in {time.time() - t_start:.1f}s", flush=True)
-    return step
+    return "completed"
 
 
 def _maybe_no_sync(model, sync: bool):

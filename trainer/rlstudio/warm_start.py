@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import torch
 
+from rlstudio.user_errors import UserError
 
-class WarmStartError(ValueError):
+
+class WarmStartError(UserError, ValueError):
     pass
 
 

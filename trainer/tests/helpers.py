@@ -33,6 +33,25 @@ def arithmetic_setup(tmp_path: Path, **overrides) -> Path:
     return out
 
 
+# A dense reward (TRL's documentation example): almost any two completions score differently, so every GRPO step has
+# non-zero advantages and the weights change every step. A resume test whose model never learns proves nothing.
+LEARNING_REWARD = [{"function": str(REPO / "trainer" / "tests" / "fixtures" / "trl_rewards.py") + ":reward_len",
+                    "weight": 0.05}]
+
+
+def learning_setup(tmp_path: Path, **overrides) -> Path:
+    """arithmetic_setup with the dense reward."""
+    return arithmetic_setup(tmp_path, rewards=LEARNING_REWARD, **overrides)
+
+
+def weights(folder: Path) -> dict:
+    """Every tensor of a saved model folder (full model or adapter)."""
+    from safetensors.torch import load_file
+
+    (file,) = [p for p in Path(folder).glob("*.safetensors")]
+    return load_file(str(file))
+
+
 def cli(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
     full_env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "rlstudio", *args], cwd=REPO, env=full_env,

@@ -1,13 +1,18 @@
-"""Checkpoints and resume: a run stopped with SIGINT and resumed equals an uninterrupted run, bitwise on CPU."""
+"""Checkpoints and resume: a run stopped with SIGINT and resumed equals an uninterrupted run, bitwise on CPU, on a
+setup whose weights provably change every step: with and without a KL reference, full and LoRA, with and without a
+warm start (the KL reference is the base model, the base with adapters off, or the warm-started model)."""
 import json
 import signal
 import time
 from pathlib import Path
 
-from safetensors.torch import load_file
+import pytest
 
-from helpers import arithmetic_setup, cli, events, run_cli, step_metrics
+from helpers import cli, events, learning_setup, run_cli, step_metrics, weights
 from rlstudio.checkpoint import latest_checkpoint, list_checkpoints, prune_checkpoints
+from rlstudio.user_errors import EXIT_COMPLETED, EXIT_STOPPED
+
+MAX_STEPS = 6
 
 
 def _validator():
@@ -21,7 +26,7 @@ def _wait_for_step(run_dir: Path, step: int, proc, timeout=240) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if (run_dir / "events.jsonl").exists() and any(
-                e["type"] == "metrics" and e["step"] >= step for e in events(run_dir)):
+                e["type"] == "metrics" and e.get("phase", "rl") == "rl" and e["step"] >= step for e in events(run_dir)):
             return
         if proc.poll() is not None:
             raise AssertionError(f"trainer exited early:\n{proc.stdout.read()}")
@@ -29,21 +34,44 @@ def _wait_for_step(run_dir: Path, step: int, proc, timeout=240) -> None:
     raise AssertionError("timed out waiting for the trainer")
 
 
-def test_sigint_resume_equals_uninterrupted(tmp_path):
-    # num_iterations 2 and beta > 0: resume mid-way through a generation batch must restore old/ref log-probs too
-    config = arithmetic_setup(tmp_path, grpo__num_iterations=2, grpo__beta=0.05, training__max_steps=7)
+CASES = {
+    # num_iterations 2: resume mid-way through a generation batch must restore old/ref log-probs too
+    "full_kl": dict(grpo__num_iterations=2, grpo__beta=0.05),
+    "full_kl_warm_start": dict(grpo__beta=0.05, warm_start__steps=3, warm_start__batch_size=8),
+    "lora_kl": dict(grpo__beta=0.05, model__lora={"enabled": True, "r": 4, "lora_alpha": 8, "lora_dropout": 0.0},
+                    training__learning_rate=3e-2),
+    "full_no_kl": dict(grpo__beta=0.0),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_sigint_resume_equals_uninterrupted(tmp_path, case):
+    config = learning_setup(tmp_path, training__max_steps=MAX_STEPS, checkpointing__save_steps=1,
+                            checkpointing__keep_last=MAX_STEPS, **CASES[case])
     a, b = tmp_path / "a", tmp_path / "b"
     code, out = run_cli("train", "--config", str(config), "--run-dir", str(a))
-    assert code == 0, out
+    assert code == EXIT_COMPLETED, out
+
+    # the model learns: every step has a gradient and moves the trained weights
+    ma = step_metrics(events(a))
+    assert sorted(ma) == list(range(1, MAX_STEPS + 1))
+    assert all(ma[s]["grad_norm"] > 0 for s in ma), {s: ma[s]["grad_norm"] for s in ma}
+    saved = [weights(c / "model") for c in list_checkpoints(a)]
+    for step, (before, after) in enumerate(zip(saved, saved[1:]), start=2):
+        assert any(not (before[k] == after[k]).all() for k in before), f"step {step} left the weights unchanged"
+    if CASES[case]["grpo__beta"] > 0:
+        # the policy moves measurably away from its reference (the first steps' KL is below float32's resolution)
+        assert all(ma[s]["kl"] > 0 for s in ma if s > 3), {s: ma[s]["kl"] for s in ma}
 
     p = cli("train", "--config", str(config), "--run-dir", str(b))
     _wait_for_step(b, 2, p)
     p.send_signal(signal.SIGINT)
     out_b, _ = p.communicate(timeout=240)
+    assert p.returncode == EXIT_STOPPED, out_b
     stopped = [e for e in events(b) if e["type"] == "run_finished"]
     assert stopped and stopped[-1]["status"] == "stopped", out_b
     k = stopped[-1]["step"]
-    assert 2 <= k < 7, out_b
+    assert 2 <= k < MAX_STEPS, out_b
     assert latest_checkpoint(b).name == f"step_{k}"
 
     # the config file changed on disk after the run started: resume must use the snapshot and say so
@@ -51,33 +79,42 @@ def test_sigint_resume_equals_uninterrupted(tmp_path):
     edited["training"]["learning_rate"] = 0.5
     config.write_text(json.dumps(edited))
     code, out = run_cli("resume", "--run-dir", str(b))
-    assert code == 0, out
+    assert code == EXIT_COMPLETED, out
     assert "changed since the run started" in out
 
-    ev_a, ev_b = events(a), events(b)
+    ev_b = events(b)
     resumed = [e for e in ev_b if e["type"] == "resumed"]
     assert len(resumed) == 1 and resumed[0]["step"] == k and "changed" in resumed[0]["message"]
-    ma, mb = step_metrics(ev_a), step_metrics(ev_b)
-    assert sorted(ma) == sorted(mb) == list(range(1, 8))
+    mb = step_metrics(ev_b)
+    assert sorted(mb) == list(range(1, MAX_STEPS + 1))
     for s in ma:
-        assert ma[s] == mb[s], f"step {s} differs: {ma[s]} vs {mb[s]}"
-    wa = load_file(str(a / "checkpoints" / "step_7" / "model" / "model.safetensors"))
-    wb = load_file(str(b / "checkpoints" / "step_7" / "model" / "model.safetensors"))
+        assert ma[s] == mb[s], f"step {s} differs after resuming at step {k}: {ma[s]} vs {mb[s]}"
+    wa, wb = weights(a / "final"), weights(b / "final")
     assert wa.keys() == wb.keys()
     for name in wa:
         assert (wa[name] == wb[name]).all(), name
 
-    # every event of both runs follows the schema
     v = _validator()
-    for e in ev_a + ev_b:
+    for e in events(a) + ev_b:
         errors = list(v.iter_errors(e))
         assert not errors, (e["type"], errors[0].message)
-    kinds = {e["type"] for e in ev_b}
+
+
+def test_events_and_pruning_of_a_resumed_run(tmp_path):
+    config = learning_setup(tmp_path, training__max_steps=5)
+    b = tmp_path / "b"
+    p = cli("train", "--config", str(config), "--run-dir", str(b))
+    _wait_for_step(b, 1, p)
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=240)
+    code, out = run_cli("resume", "--run-dir", str(b))
+    assert code == 0, out
+    kinds = {e["type"] for e in events(b)}
     assert {"run_started", "resumed", "metrics", "samples", "checkpoint", "run_finished", "phase"} <= kinds
-    sample = next(e for e in ev_b if e["type"] == "samples")["samples"][0]
+    sample = next(e for e in events(b) if e["type"] == "samples")["samples"][0]
     assert len(sample["completion_ids"]) == len(sample["tokens"]) == len(sample["loss_mask"]) == sample["length"]
     # keep_last 2: only the two newest step checkpoints remain
-    assert [c.name for c in list_checkpoints(b)] == ["step_6", "step_7"]
+    assert [c.name for c in list_checkpoints(b)] == ["step_4", "step_5"]
 
 
 def test_incomplete_checkpoints_are_ignored_and_pruning_keeps_newest(tmp_path):
@@ -97,4 +134,4 @@ def test_incomplete_checkpoints_are_ignored_and_pruning_keeps_newest(tmp_path):
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     code, out = run_cli("resume", "--run-dir", str(tmp_path))
-    assert code == 2 and "no complete checkpoint" in out
+    assert code == 2 and "no complete checkpoint" in out and "Traceback" not in out

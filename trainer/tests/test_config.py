@@ -70,6 +70,7 @@ def test_value_lines_tracks_nested_paths():
 
 def test_validate_cli_exit_codes(tmp_path, capsys):
     good = write(tmp_path, json.dumps(MINIMAL), "good.rlstudio.json")
+    (tmp_path / "d.jsonl").write_text('{"prompt": "1 + 1 =", "answer": "2"}\n')
     assert main(["validate", "--config", str(good)]) == 0
     bad = write(tmp_path, json.dumps(dict(MINIMAL, training={"learning_rate": 0})), "bad.rlstudio.json")
     assert main(["validate", "--config", str(bad)]) == 2

@@ -10,6 +10,8 @@ from typing import Callable
 
 import torch
 
+from rlstudio.user_errors import UserError
+
 
 _OWN_DIR = str(Path(__file__).resolve().parent)
 
@@ -22,7 +24,7 @@ def user_traceback(exc: BaseException) -> str:
             + "".join(traceback.format_exception_only(type(exc), exc)))
 
 
-class RewardError(RuntimeError):
+class RewardError(UserError, RuntimeError):
     """A reward function failed. The message names the function, the sample (prompt and completion, truncated) and
     carries the traceback; the attributes let the editor show the same facts in a structured way."""
 

@@ -78,7 +78,8 @@ def _definition_site(fn) -> str:
         return ""
 
 
-def _user_function(ref: str, base_dir: Path, where: str):
+def split_reference(ref: str, base_dir: Path, where: str) -> tuple[Path, str]:
+    """'path/to/file.py:function' -> (the file's path, the function's name), or RewardLoadError saying the form."""
     file_part, sep, func_name = ref.rpartition(":")
     if not sep or not file_part or not func_name or not file_part.endswith(".py"):
         raise RewardLoadError(
@@ -86,7 +87,11 @@ def _user_function(ref: str, base_dir: Path, where: str):
             f"(built-ins: {', '.join(sorted(BUILTINS))})"
         )
     path = Path(file_part).expanduser()
-    path = path if path.is_absolute() else Path(base_dir) / path
+    return (path if path.is_absolute() else Path(base_dir) / path), func_name
+
+
+def _user_function(ref: str, base_dir: Path, where: str):
+    path, func_name = split_reference(ref, base_dir, where)
     module = _load_module(path, where)
     if not hasattr(module, func_name):
         defined = sorted(
@@ -102,7 +107,7 @@ def _user_function(ref: str, base_dir: Path, where: str):
     return fn
 
 
-def _builtin_function(name: str, args: dict, where: str):
+def builtin_function(name: str, args: dict, where: str):
     if name not in BUILTINS:
         raise RewardLoadError(f"{where}: unknown built-in 'builtin:{name}'; built-ins are: {', '.join(sorted(BUILTINS))}")
     factory = BUILTINS[name]
@@ -134,7 +139,7 @@ def load_reward_functions(rewards_cfg: list[dict], base_dir: Path) -> list[Rewar
             raise RewardLoadError(f"{where}.weight: expected a finite number, got {weight!r}")
         if ref.startswith("builtin:"):
             builtin = ref[len("builtin:"):]
-            fn, default_name, user_args = _builtin_function(builtin, args, where), builtin, {}
+            fn, default_name, user_args = builtin_function(builtin, args, where), builtin, {}
         else:
             fn = _user_function(ref, base_dir, f"{where}.function = {ref!r}")
             default_name = getattr(fn, "__name__", None) or ref.rpartition(":")[2]

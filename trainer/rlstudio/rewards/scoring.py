@@ -44,8 +44,8 @@ def _run_coroutines(coros: list) -> list:
         return pool.submit(asyncio.run, gather()).result()
 
 
-def _column_kwargs(records: Sequence) -> dict[str, list]:
-    keys: dict[str, None] = {}
+def _column_kwargs(records: Sequence, columns: Sequence[str] | None) -> dict[str, list]:
+    keys: dict[str, None] = dict.fromkeys(columns or ())
     for r in records:
         keys.update(dict.fromkeys(r.columns))
     return {k: [r.columns.get(k) for r in records] for k in keys if k not in _RESERVED_COLUMNS}
@@ -140,9 +140,12 @@ def _raise(err: RewardError):
 
 
 def score_completions(funcs: Sequence[RewardFunction], records: Sequence, prompts: list, completions: list[str],
-                      completion_ids: list[list[int]], trainer_state=None) -> RewardScores:
+                      completion_ids: list[list[int]], trainer_state=None, columns: Sequence[str] | None = None) -> RewardScores:
     """Score N completions with every reward function. records[i] is the PromptRecord completion i answers
-    (repeated per generation); prompts[i] its raw prompt (a string or chat messages), as TRL passes them."""
+    (repeated per generation); prompts[i] its raw prompt (a string or chat messages), as TRL passes them.
+    columns: every column of the dataset(s) the records come from; each reaches the functions, None where a record
+    lacks it (as TRL passes a dataset's columns), so what a function sees does not depend on which records share
+    its batch."""
     n = len(completions)
     if not (len(records) == len(prompts) == n == len(completion_ids)):
         raise ValueError(f"score_completions: {len(records)} records, {len(prompts)} prompts, {n} completions, "
@@ -150,7 +153,7 @@ def score_completions(funcs: Sequence[RewardFunction], records: Sequence, prompt
     conversational = [isinstance(p, list) for p in prompts]
     shown = [[{"role": "assistant", "content": c}] if conv else c for c, conv in zip(completions, conversational)]
     full = {"prompts": list(prompts), "completions": shown, "completion_ids": [list(ids) for ids in completion_ids],
-            **_column_kwargs(records), "trainer_state": trainer_state if trainer_state is not None else TrainerState()}
+            **_column_kwargs(records, columns), "trainer_state": trainer_state if trainer_state is not None else TrainerState()}
 
     results: list = [None] * len(funcs)
     pending: dict[int, object] = {}

@@ -1,0 +1,119 @@
+"""validate checks what train checks before loading a model, at the config's line and JSON path; train refuses with
+the same words (exit 2, no traceback, nothing written); validate --json is what the editor's Problems show."""
+import json
+import time
+
+import pytest
+
+from helpers import REPO, cli, run_cli
+from rlstudio.cli import main
+
+GOOD_ROWS = '{"question": "1 + 1", "answer": "#### 2"}\n{"question": "2 + 2", "answer": "#### 4"}\n'
+
+
+def _setup(tmp_path, **changes):
+    (tmp_path / "d.jsonl").write_text(GOOD_ROWS)
+    (tmp_path / "r.py").write_text("def ok(completions, **kw):\n    return [1.0] * len(completions)\n")
+    cfg = {"model": {"name_or_path": "builtin:tiny"}, "data": {"datasets": [{"path": "d.jsonl"}]},
+           "rewards": [{"function": "r.py:ok"}], "grpo": {"num_generations": 4},
+           "training": {"per_device_train_batch_size": 8, "max_steps": 1}}
+    for key, value in changes.items():
+        node, parts = cfg, key.split("__")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    text = json.dumps(cfg, indent=2)
+    path = tmp_path / "run.rlstudio.json"
+    path.write_text(text)
+    return path, text
+
+
+def _report(path, capsys) -> dict:
+    code = main(["validate", "--config", str(path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert (code == 0) == report["valid"]
+    return report
+
+
+def _line(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_a_good_config_is_valid(tmp_path, capsys):
+    path, _ = _setup(tmp_path)
+    assert _report(path, capsys) == {"config": str(path), "valid": True, "problems": []}
+
+
+@pytest.mark.parametrize("case", ["missing_dataset", "missing_reward_file", "missing_function", "reward_syntax",
+                                  "missing_model", "model_not_a_model", "batch", "bad_record", "parquet_columns",
+                                  "unknown_builtin"])
+def test_each_bad_input_is_named_at_its_place(tmp_path, capsys, case):
+    changes, needle, expect = {
+        "missing_dataset": ({"data__datasets": [{"path": "nope.jsonl"}]}, '"path"', "nope.jsonl: file not found"),
+        "missing_reward_file": ({"rewards": [{"function": "gone.py:ok"}]}, '"function"', "gone.py: reward file not found"),
+        "missing_function": ({"rewards": [{"function": "r.py:absent"}]}, '"function"', "no function 'absent'"),
+        "reward_syntax": ({"rewards": [{"function": "bad.py:f"}]}, '"function"', "bad.py:2: SyntaxError"),
+        "missing_model": ({"model__name_or_path": "./no-such-model"}, '"name_or_path"', "no-such-model: model folder not found"),
+        "model_not_a_model": ({"model__name_or_path": "./empty"}, '"name_or_path"', "no config.json in this folder"),
+        "batch": ({"training__per_device_train_batch_size": 6}, '"per_device_train_batch_size"',
+                  "6 completions per step is not a multiple of grpo.num_generations = 4"),
+        "bad_record": ({"data__datasets": [{"path": "bad.jsonl"}]}, '"path"', "bad.jsonl:2: "),
+        "parquet_columns": ({"data__datasets": [{"path": "d.parquet", "fields": {"prompt": "text"}}]}, '"path"',
+                            "no column 'text' (fields.prompt)"),
+        "unknown_builtin": ({"rewards": [{"function": "builtin:nope"}]}, '"function"', "unknown built-in 'builtin:nope'"),
+    }[case]
+    (tmp_path / "bad.py").write_text("def f(completions, **kw):\n    return [1.0 for c in completions\n")
+    (tmp_path / "bad.jsonl").write_text('{"question": "1 + 1", "answer": "#### 2"}\n{"no_prompt_here": 1}\n')
+    (tmp_path / "empty").mkdir()
+    if case == "parquet_columns":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"question": ["1 + 1"], "answer": ["2"]}), tmp_path / "d.parquet")
+    path, text = _setup(tmp_path, **changes)
+    report = _report(path, capsys)
+    errors = [p for p in report["problems"] if p["severity"] == "error"]
+    assert len(errors) == 1, report
+    assert expect in errors[0]["message"], errors[0]
+    assert errors[0]["line"] == _line(text, needle) and errors[0]["source"] == "check"
+
+    # train refuses with the same words, before it writes anything, and shows no traceback of RL Studio's
+    run_dir = tmp_path / "run"
+    code, out = run_cli("train", "--config", str(path), "--run-dir", str(run_dir))
+    assert code == 2, out
+    assert expect in out and "Traceback" not in out, out
+    assert not run_dir.exists()
+
+
+def test_schema_and_syntax_problems_are_marked_as_such(tmp_path, capsys):
+    path, _ = _setup(tmp_path, grpo__beta=-1)
+    (problem,) = _report(path, capsys)["problems"]
+    assert problem["source"] == "schema" and problem["jsonPath"] == "$.grpo.beta" and problem["path"] == ["grpo", "beta"]
+    path.write_text('{\n  "model": {,\n}')
+    (problem,) = _report(path, capsys)["problems"]
+    assert problem["source"] == "json" and problem["line"] == 2
+
+
+def test_a_hub_id_that_is_not_cached_is_a_warning_in_validate_and_a_quick_clear_error_in_train(tmp_path, capsys):
+    path, _ = _setup(tmp_path, model__name_or_path="some-org/some-model")
+    (problem,) = _report(path, capsys)["problems"]
+    assert problem["severity"] == "warning" and "not in the Hugging Face cache" in problem["message"]
+    # an unreachable hub (a closed local port): train fails in seconds and says why, not "Repo id must be ..."
+    env = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_ETAG_TIMEOUT": "5", "HF_HOME": str(tmp_path / "hf")}
+    t0 = time.time()
+    p = cli("train", "--config", str(path), "--run-dir", str(tmp_path / "run"), env=env)
+    out, _ = p.communicate(timeout=120)
+    assert p.returncode == 2, out
+    assert "some-org/some-model" in out and "the hub could not provide it" in out and "Traceback" not in out, out
+    assert time.time() - t0 < 30
+    assert not (tmp_path / "run").exists()
+
+
+def test_validate_json_output_follows_its_schema(tmp_path, capsys):
+    from jsonschema import Draft7Validator
+
+    schema = json.loads((REPO / "schemas" / "validation-report.schema.json").read_text())
+    path, _ = _setup(tmp_path, rewards=[{"function": "r.py:absent"}], model__name_or_path="org/m")
+    report = _report(path, capsys)
+    assert len(report["problems"]) == 2
+    assert not list(Draft7Validator(schema).iter_errors(report))
