@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_demo(Path(args.out) if args.out else None, args.max_steps)
     except UserError as e:  # the message says it all; no traceback for the user's own mistake
         print(str(e), file=sys.stderr)
-        return EXIT_INVALID
+        return e.exit_code
     return EXIT_INVALID
 
 
@@ -154,6 +154,7 @@ def _resume(args) -> int:
     from rlstudio.checkpoint import find_resumable
     from rlstudio.config import apply_override, finish_config
     from rlstudio.event_reader import read_events
+    from rlstudio.run_lock import refuse_if_live
     from rlstudio.train import run
 
     run_dir = Path(args.run_dir).resolve()
@@ -162,6 +163,7 @@ def _resume(args) -> int:
         from rlstudio.user_errors import UserError
 
         raise UserError(f"{run_dir}: not a run directory (no config.json)")
+    refuse_if_live(run_dir)  # before reading (and tidying) the checkpoints of a run that another process writes
     ckpt, skipped = find_resumable(run_dir, args.checkpoint)
     cfg = json.loads(snapshot.read_text())
     for o in args.overrides:

@@ -6,11 +6,7 @@ from pathlib import Path
 
 from rlstudio.distributed import broadcast_object
 from rlstudio.run_lock import RunLock, acquire, claim_for_new_run
-from rlstudio.user_errors import UserError
-
-
-class RunRefused(UserError):
-    pass
+from rlstudio.user_errors import RunRefused, UserError
 
 
 def claim_run_dir(ctx, run_dir: Path, fresh: bool, start_over: bool) -> RunLock | None:

@@ -16,7 +16,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from rlstudio.user_errors import UserError
+from rlstudio.user_errors import RunRefused
 
 LOCK_FILE = ".rlstudio.lock"
 # What a run leaves in its directory (process-output.log is the editor's, written before the trainer starts).
@@ -24,11 +24,11 @@ RUN_OUTPUTS = ("config.json", "events.jsonl", "trainer.log", "checkpoints", "ref
                "tensorboard", "plots", "training_stats.json")
 
 
-class RunDirBusy(UserError):
+class RunDirBusy(RunRefused):
     pass
 
 
-class RunDirTaken(UserError):
+class RunDirTaken(RunRefused):
     pass
 
 
@@ -78,9 +78,7 @@ def acquire(run_dir: Path, command: str) -> RunLock:
     except BlockingIOError:
         owner = _read_owner(fd) or {}
         os.close(fd)
-        raise RunDirBusy(f"{run_dir}: the run directory is in use by a live trainer ({_describe(owner)}). Stop it first "
-                         f"(RL Studio: Stop Training, or kill -INT {owner.get('pid', '<pid>')}), or use another run "
-                         f"directory.") from None
+        raise RunDirBusy(_busy_message(run_dir, owner)) from None
     stale = _read_owner(fd)
     owner = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time(), "command": command}
     os.ftruncate(fd, 0)
@@ -88,6 +86,27 @@ def acquire(run_dir: Path, command: str) -> RunLock:
     os.write(fd, (json.dumps(owner) + "\n").encode())
     os.fsync(fd)
     return RunLock(fd, path, stale)
+
+
+def refuse_if_live(run_dir: Path) -> None:
+    """Raise RunDirBusy when a live process holds run_dir's lock (a check before touching its files at all; the
+    lock itself is taken later by the trainer)."""
+    path = Path(run_dir) / LOCK_FILE
+    if not path.is_file():
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        owner = _read_owner(fd) or {}
+        raise RunDirBusy(_busy_message(Path(run_dir), owner)) from None
+    finally:
+        os.close(fd)
+
+
+def _busy_message(run_dir: Path, owner: dict) -> str:
+    return (f"{run_dir}: the run directory is in use by a live trainer ({_describe(owner)}). Stop it first "
+            f"(RL Studio: Stop Training, or kill -INT {owner.get('pid', '<pid>')}), or use another run directory.")
 
 
 def stale_message(lock: RunLock) -> str | None:
