@@ -15,6 +15,7 @@ import type { Services } from './services';
 import { startTraining, stopTraining, resumeTraining } from './commands/trainingCommands';
 import { createDemoDataset, newRunConfig } from './commands/demoCommands';
 import { revealRun, deleteRun, refreshRuns } from './commands/runCommands';
+import { EXIT_INVALID, EXIT_REFUSED, EXIT_STOPPED, refusalText } from './trainer/exitCodes';
 
 export function activate(context: vscode.ExtensionContext): { store: RunStore } {
   const t0 = performance.now();
@@ -26,11 +27,13 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
   });
   const trainers = new TrainerRegistry(store,
     (runId, line, stream) => (stream === 'stderr' ? log.warn : log.info).call(log, `[${runId}] ${line}`),
-    (runId, exit) => {
+    (runId, exit, lastLines) => {
       const run = store.getRun(runId);
       log.info(`[${runId}] trainer exited (code ${exit.code ?? '-'}${exit.signal ? `, ${exit.signal}` : ''}); status ${run?.status}`);
-      if (exit.spawnError || (exit.code !== 0 && run?.status !== 'stopped')) {
-        const why = exit.spawnError?.message ?? run?.error ?? `exit code ${exit.code}`;
+      if (exit.spawnError || (exit.code !== 0 && exit.code !== EXIT_STOPPED && run?.status !== 'stopped')) {
+        // refused before it started (invalid input, or the run directory belongs to a live trainer): its own words
+        const refused = exit.code === EXIT_INVALID || exit.code === EXIT_REFUSED;
+        const why = exit.spawnError?.message ?? (refused ? refusalText(lastLines) : undefined) ?? run?.error ?? `exit code ${exit.code}`;
         void vscode.window.showErrorMessage(`RL Studio: run ${runId} failed: ${why}`, 'Show Log').then((p) => p && log.show());
       }
     });
@@ -41,7 +44,12 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
     context, store, log, trainers,
     python: new PythonResolver(context, log),
     diagnostics: () => (diagnostics ??= import('./config/configDiagnostics').then((m) => {
-      const d = new m.ConfigDiagnostics();
+      // the trainer's own checks run its Python: workspace code, so only in a trusted workspace
+      const d = new m.ConfigDiagnostics(async (file, cwd) => {
+        if (!vscode.workspace.isTrusted) return undefined;
+        const python = await services.python.resolve({ quiet: true });
+        return python ? (await import('./config/trainerValidation')).runTrainerValidation(python.path, file, cwd) : undefined;
+      });
       context.subscriptions.push(d);
       return d;
     })),

@@ -24,7 +24,7 @@ export async function startTraining(s: Services, opts: { grpoOnly: boolean }, ar
   if (!uri) return undefined;
   const doc = await vscode.workspace.openTextDocument(uri);
   if (doc.isDirty) await doc.save();
-  const result = (await s.diagnostics()).check(doc);
+  const result = await (await s.diagnostics()).check(doc);
   const errors = result.problems.filter((p) => p.severity === 'error');
   if (errors.length || !result.config) {
     const first = errors[0];

@@ -1,8 +1,7 @@
 // Validates a *.rlstudio.json text against schemas/run-config.schema.json (the same schema the trainer and the
-// editor's jsonValidation use) and maps every problem to a position in the text via its JSON path. Also reports
-// datasets and reward files that do not exist. No `vscode` import.
-import * as path from 'node:path';
-import { existsSync } from 'node:fs';
+// editor's jsonValidation use) and maps every problem to a position in the text via its JSON path. What the schema
+// cannot express (files, reward references, dataset records) is the trainer's to check: trainerValidation.ts.
+// No `vscode` import.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseTree, findNodeAtLocation, printParseErrorCode, getNodeValue, type Node, type ParseError } from 'jsonc-parser';
 import type { RunConfig } from '../../schemas/generated/runConfig';
@@ -36,14 +35,13 @@ function getValidator(): ValidateFunction {
   return validator;
 }
 
-export function validateConfigText(text: string, configFile: string,
-  fileExists: (p: string) => boolean = existsSync): ConfigValidation {
+export function validateConfigText(text: string): ConfigValidation {
   const lines = lineStarts(text);
   const at = (offset: number, length: number): TextRange => rangeOf(lines, offset, length);
   const parseErrors: ParseError[] = [];
   const root = parseTree(text, parseErrors, { allowTrailingComma: false, disallowComments: true });
   const problems: ConfigProblem[] = parseErrors.map((e) => ({
-    jsonPath: '$', message: `JSON syntax: ${printParseErrorCode(e.error)}`, range: at(e.offset, Math.max(e.length, 1)),
+    jsonPath: '$', message: syntaxMessage(printParseErrorCode(e.error)), range: at(e.offset, Math.max(e.length, 1)),
     severity: 'error' as const,
   }));
   if (!root || parseErrors.length) return { problems, config: undefined };
@@ -53,8 +51,23 @@ export function validateConfigText(text: string, configFile: string,
   if (!validate(config)) {
     for (const err of pickErrors(validate.errors ?? [])) problems.push(schemaProblem(err, root, at));
   }
-  if (config && typeof config === 'object') problems.push(...missingFiles(config, configFile, root, at, fileExists));
   return { problems, config };
+}
+
+const SYNTAX_WORDS: Record<string, string> = {
+  InvalidSymbol: 'an invalid character here', InvalidNumberFormat: 'a malformed number',
+  PropertyNameExpected: 'a property name in double quotes was expected', ValueExpected: 'a value was expected',
+  ColonExpected: "a ':' was expected after the property name", CommaExpected: "a ',' was expected between entries",
+  CloseBraceExpected: "a closing '}' was expected", CloseBracketExpected: "a closing ']' was expected",
+  EndOfFileExpected: 'unexpected text after the end of the JSON value', InvalidCommentToken: 'comments are not allowed in a run config',
+  UnexpectedEndOfComment: 'an unterminated comment', UnexpectedEndOfString: 'an unterminated string (a missing closing quote)',
+  UnexpectedEndOfNumber: 'a number that ends too early', InvalidUnicode: 'an invalid \\u escape',
+  InvalidEscapeCharacter: 'an invalid escape sequence in a string', InvalidCharacter: 'a control character inside a string',
+};
+
+/** "ColonExpected" -> "JSON syntax error: a ':' was expected after the property name". */
+export function syntaxMessage(code: string): string {
+  return `JSON syntax error: ${SYNTAX_WORDS[code] ?? code}`;
 }
 
 /** "file:line: $.path: message", the trainer's `validate` format. */
@@ -113,55 +126,13 @@ export function toJsonPath(segments: (string | number)[]): string {
   return '$' + segments.map((s) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join('');
 }
 
-function missingFiles(config: RunConfig, configFile: string, root: Node, at: (o: number, l: number) => TextRange,
-  fileExists: (p: string) => boolean): ConfigProblem[] {
-  const base = path.dirname(configFile);
-  const problems: ConfigProblem[] = [];
-  const check = (segments: (string | number)[], rel: string, what: string): void => {
-    const abs = path.resolve(base, rel);
-    if (fileExists(abs)) return;
-    const node = findNodeAtLocation(root, segments);
-    problems.push({ jsonPath: toJsonPath(segments), message: `${what} not found: ${abs}`,
-      range: node ? at(node.offset, node.length) : at(0, 1), severity: 'error' });
-  };
-  const datasets = (key: 'data' | 'eval' | 'warm_start'): void => {
-    const list = (config as unknown as Record<string, { datasets?: { path?: unknown }[] } | undefined>)[key]?.datasets;
-    if (!Array.isArray(list)) return;
-    list.forEach((d, i) => {
-      if (typeof d?.path === 'string' && d.path) check([key, 'datasets', i, 'path'], d.path, 'dataset');
-    });
-  };
-  datasets('data');
-  datasets('eval');
-  datasets('warm_start');
-  if (Array.isArray(config.rewards)) {
-    config.rewards.forEach((r, i) => {
-      const fn = typeof r?.function === 'string' ? r.function : '';
-      const file = rewardFile(fn);
-      if (file) check(['rewards', i, 'function'], file, 'reward file');
-    });
-  }
-  const model = config.model?.name_or_path;
-  if (typeof model === 'string' && /^(\.{1,2}[\\/]|\/)/.test(model)) check(['model', 'name_or_path'], model, 'model folder');
-  return problems;
-}
-
-/** "path/to/file.py:fn" -> "path/to/file.py"; built-ins and malformed values -> undefined. */
-export function rewardFile(fn: string): string | undefined {
-  if (fn.startsWith('builtin:')) return undefined;
-  const colon = fn.lastIndexOf(':');
-  if (colon <= 0) return undefined;
-  const file = fn.slice(0, colon);
-  return /^[A-Za-z]$/.test(file) ? undefined : file; // "C:" alone is a drive letter, not a file
-}
-
-function lineStarts(text: string): number[] {
+export function lineStarts(text: string): number[] {
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
   return starts;
 }
 
-function rangeOf(starts: number[], offset: number, length: number): TextRange {
+export function rangeOf(starts: number[], offset: number, length: number): TextRange {
   const pos = (o: number): [number, number] => {
     let lo = 0, hi = starts.length - 1;
     while (lo < hi) {

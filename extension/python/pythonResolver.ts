@@ -25,11 +25,14 @@ export class PythonResolver implements vscode.Disposable {
     this.cached = undefined;
   }
 
-  /** The usable interpreter, or undefined after telling the user what is wrong and offering the fix. */
-  resolve(): Promise<ResolvedPython | undefined> {
+  /**
+   * The usable interpreter, or undefined after telling the user what is wrong and offering the fix (`quiet`: without
+   * telling, for background work such as config diagnostics).
+   */
+  resolve(opts: { quiet?: boolean } = {}): Promise<ResolvedPython | undefined> {
     const pending = this.cached ?? Promise.resolve(vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'RL Studio: checking Python for the trainer' },
-      () => this.find(),
+      () => this.find(opts.quiet ?? false),
     )).then((r) => {
       if (!r) this.cached = undefined; // try again next time: the user may fix it meanwhile
       return r;
@@ -38,7 +41,7 @@ export class PythonResolver implements vscode.Disposable {
     return pending;
   }
 
-  private async find(): Promise<ResolvedPython | undefined> {
+  private async find(quiet: boolean): Promise<ResolvedPython | undefined> {
     const candidates = pythonCandidates({
       setting: vscode.workspace.getConfiguration('rlstudio').get<string>('pythonPath'),
       pythonExtension: await pythonExtensionInterpreter(),
@@ -52,7 +55,7 @@ export class PythonResolver implements vscode.Disposable {
       this.log.info(`trainer python: ${found.path} (${found.source}); Python ${found.probe.version}, torch ${found.probe.torch}, CUDA ${found.probe.cuda ? 'available' : 'not available'}`);
       return found;
     }
-    void this.explain(failures);
+    if (!quiet) void this.explain(failures);
     return undefined;
   }
 

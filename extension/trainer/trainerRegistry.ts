@@ -8,6 +8,7 @@ import { TrainerProcess, signalProcessTree, type ExitInfo } from './trainerProce
 
 /** stdout + stderr of trainer processes started by the editor, in the run directory. */
 export const PROCESS_OUTPUT_FILE = 'process-output.log';
+const LAST_LINES = 12;
 
 export interface LaunchedRun {
   runId: string;
@@ -18,15 +19,21 @@ export class TrainerRegistry {
   private readonly byRun = new Map<string, TrainerProcess>();
 
   constructor(private readonly store: RunStore, private readonly onLine: (runId: string, line: string, stream: 'stdout' | 'stderr') => void,
-    private readonly onExit: (runId: string, exit: ExitInfo) => void) {}
+    /** lastLines: what the process printed last, which is all there is when it refused to start (exit 2 or 3). */
+    private readonly onExit: (runId: string, exit: ExitInfo, lastLines: string[]) => void) {}
 
   launch(command: TrainerCommand, runDir: string): LaunchedRun {
     mkdirSync(runDir, { recursive: true });
     const runsFolder = path.dirname(runDir);
     if (!this.store.getRoots().includes(path.resolve(runsFolder))) this.store.setRoots([...this.store.getRoots(), runsFolder]);
     const runId = this.store.trackRunDir(runDir, true);
+    const lastLines: string[] = [];
     const proc = new TrainerProcess(command, {
-      onLine: (line, stream) => this.onLine(runId, line, stream),
+      onLine: (line, stream) => {
+        if (line.trim()) lastLines.push(line);
+        if (lastLines.length > LAST_LINES) lastLines.shift();
+        this.onLine(runId, line, stream);
+      },
       // A file, not a pipe: the trainer outlives this window (reload) and must not die writing to a closed pipe.
       // (The trainer itself tees the same output into trainer.log; this file also has what it printed before that.)
       outputFile: path.join(runDir, PROCESS_OUTPUT_FILE),
@@ -36,7 +43,7 @@ export class TrainerRegistry {
       if (this.byRun.get(runId) === proc) this.byRun.delete(runId);
       this.store.setLiveProcess(runId, false);
       await this.store.refresh();
-      this.onExit(runId, exit);
+      this.onExit(runId, exit, lastLines);
     });
     return { runId, process: proc };
   }

@@ -78,6 +78,21 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
     cfg.logging = { ...cfg.logging, completions_steps: 1 }; // samples of every step, for the samples viewer below
   });
   await page.waitForTimeout(1500); // the open editor reloads the file from disk
+
+  await step("Problems name a reward function the file lacks, once, in the trainer's words", async () => {
+    writeFileSync(path.join(path.dirname(configFile), 'probe_rewards.py'), 'def other(completions, **kw):\n    return [0.0] * len(completions)\n');
+    const good = readFileSync(configFile, 'utf8');
+    editConfig((cfg) => {
+      cfg.rewards = [...(cfg.rewards as unknown as unknown[]), { function: 'probe_rewards.py:missing' }] as unknown as Record<string, unknown>;
+    });
+    await runCommand(page, 'workbench.panel.markers.view.focus', 'Problems: Focus on Problems View');
+    const rows = page.locator('.markers-panel .monaco-list-row', { hasText: "no function 'missing'" });
+    await rows.first().waitFor({ timeout: 90_000 });
+    assert.equal(await rows.count(), 1, 'listed once');
+    assert.match(await rows.first().innerText(), /\$\.rewards\[\d\]\.function: .*probe_rewards\.py: no function 'missing'.*the file defines: \[other\]/s);
+    writeFileSync(configFile, good);
+    await rows.first().waitFor({ state: 'detached', timeout: 60_000 });
+  });
   const runsFolder = path.join(path.dirname(configFile), JSON.parse(readFileSync(configFile, 'utf8')).output_dir ?? 'runs');
 
   // ---- run 1: to completion ----

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { validateConfigText, formatProblem, rewardFile } from '../../extension/config/configValidation';
+import { validateConfigText, formatProblem } from '../../extension/config/configValidation';
+import { parseValidationReport, problemsFromReport } from '../../extension/config/trainerValidation';
 import { RUN_CONFIG_TEMPLATES } from '../../extension/commands/runConfigTemplates';
 
 const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle));
@@ -21,7 +22,7 @@ test('a valid config has no problems', () => {
   try {
     const text = JSON.stringify({ model: { name_or_path: 'builtin:tiny' }, data: { datasets: [{ path: 'data/train.jsonl' }] },
       rewards: [{ function: 'rewards.py:r' }, { function: 'builtin:accuracy' }], training: { max_steps: 5 } }, null, 2);
-    const r = validateConfigText(text, path.join(dir, 'a.rlstudio.json'));
+    const r = validateConfigText(text);
     assert.deepEqual(r.problems, []);
     assert.equal(r.config?.training?.max_steps, 5);
   } finally {
@@ -46,7 +47,7 @@ test('schema problems point at the line of their JSON path', () => {
       '}',
     ].join('\n');
     const file = path.join(dir, 'bad.rlstudio.json');
-    const { problems } = validateConfigText(text, file);
+    const { problems } = validateConfigText(text);
     const byPath = Object.fromEntries(problems.map((p) => [p.jsonPath, p]));
     assert.equal(byPath['$.training.max_steps'].range.startLine, lineOf(text, '"max_steps"'));
     assert.match(byPath['$.training.max_steps'].message, />= -1/);
@@ -63,38 +64,37 @@ test('schema problems point at the line of their JSON path', () => {
   }
 });
 
-test('missing required properties, missing files and JSON syntax errors are problems with positions', () => {
-  const { dir, cleanup } = workspace();
-  try {
-    const text = '{\n  "model": {},\n  "data": { "datasets": [ { "path": "data/missing.jsonl" } ] },\n  "rewards": [ { "function": "nope/r.py:fn" } ]\n}\n';
-    const { problems } = validateConfigText(text, path.join(dir, 'x.rlstudio.json'));
-    const byPath = Object.fromEntries(problems.map((p) => [p.jsonPath, p]));
-    assert.equal(byPath['$.model'].message, 'missing required property "name_or_path"');
-    assert.equal(byPath['$.model'].range.startLine, 1);
-    assert.match(byPath['$.data.datasets[0].path'].message, /^dataset not found: .*data\/missing\.jsonl$/);
-    assert.equal(byPath['$.data.datasets[0].path'].range.startLine, 2);
-    assert.match(byPath['$.rewards[0].function'].message, /^reward file not found: .*nope\/r\.py$/);
-    assert.equal(byPath['$.rewards[0].function'].range.startLine, 3);
+test('missing required properties and JSON syntax errors are problems with positions, in words', () => {
+  const text = '{\n  "model": {},\n  "data": { "datasets": [ { "path": "data/missing.jsonl" } ] },\n  "rewards": [ { "function": "nope/r.py:fn" } ]\n}\n';
+  const { problems } = validateConfigText(text);
+  assert.deepEqual(problems.map((p) => p.jsonPath), ['$.model']); // files are the trainer's check (trainerValidation)
+  assert.equal(problems[0].message, 'missing required property "name_or_path"');
+  assert.equal(problems[0].range.startLine, 1);
 
-    const broken = validateConfigText('{\n  "model": { "name_or_path": "x" },\n  "data": \n}', path.join(dir, 'y.rlstudio.json'));
-    assert.equal(broken.config, undefined);
-    assert.match(broken.problems[0].message, /^JSON syntax: ValueExpected/);
-    assert.equal(broken.problems[0].range.startLine, 3);
-  } finally {
-    cleanup();
-  }
+  const broken = validateConfigText('{\n  "model": { "name_or_path": "x" }\n  "data": {}\n}');
+  assert.equal(broken.config, undefined);
+  assert.equal(broken.problems[0].message, "JSON syntax error: a ',' was expected between entries");
+  assert.equal(broken.problems[0].range.startLine, 2);
 });
 
-test('reward file names: built-ins and bare names are not files', () => {
-  assert.equal(rewardFile('builtin:accuracy'), undefined);
-  assert.equal(rewardFile('rewards/math.py:correct'), 'rewards/math.py');
-  assert.equal(rewardFile('C:\\w\\r.py:fn'), 'C:\\w\\r.py');
-  assert.equal(rewardFile('fn'), undefined);
+test("the trainer's report lands at the JSON path's place; schema and syntax problems are left to VS Code's JSON service", () => {
+  const text = '{\n  "model": { "name_or_path": "./m" },\n  "rewards": [\n    { "function": "r.py:gone" }\n  ]\n}\n';
+  const stdout = 'warning: noise\n' + JSON.stringify({ config: 'c.rlstudio.json', valid: false, problems: [
+    { file: 'c', line: 4, path: ['rewards', 0, 'function'], jsonPath: '$.rewards[0].function', message: "r.py: no function 'gone'", severity: 'error', source: 'check' },
+    { file: 'c', line: 2, path: ['model', 'dtype'], jsonPath: '$.model.dtype', message: 'bad', severity: 'error', source: 'schema' },
+    { file: 'c', line: 9, path: ['nowhere'], jsonPath: '$.nowhere', message: 'far', severity: 'warning', source: 'check' },
+  ] });
+  const report = parseValidationReport(stdout)!;
+  const shown = problemsFromReport(report, text);
+  assert.deepEqual(shown.map((p) => [p.jsonPath, p.range.startLine, p.range.startCharacter, p.severity]),
+    [['$.rewards[0].function', 3, 18, 'error'], ['$.nowhere', 5, 0, 'warning']]);
+  assert.equal(problemsFromReport(report, text, { includeSchema: true }).length, 3);
+  assert.equal(parseValidationReport('Traceback (most recent call last):\n'), undefined);
 });
 
 test('New Run Config templates are valid configs (apart from the files the user still has to add)', () => {
   for (const t of RUN_CONFIG_TEMPLATES) {
-    const { problems } = validateConfigText(JSON.stringify({ ...t.config, name: t.defaultName }, null, 2), '/tmp/x/t.rlstudio.json', () => true);
+    const { problems } = validateConfigText(JSON.stringify({ ...t.config, name: t.defaultName }, null, 2));
     assert.deepEqual(problems, [], t.label);
   }
 });
