@@ -151,6 +151,8 @@ def _shared_run_dir(cfg) -> Path:
 
 
 def _resume(args) -> int:
+    import os
+
     from rlstudio.checkpoint import find_resumable
     from rlstudio.config import apply_override, finish_config
     from rlstudio.event_reader import read_events
@@ -163,7 +165,8 @@ def _resume(args) -> int:
         from rlstudio.user_errors import UserError
 
         raise UserError(f"{run_dir}: not a run directory (no config.json)")
-    refuse_if_live(run_dir)  # before reading (and tidying) the checkpoints of a run that another process writes
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun rank 0 takes the lock; the others must not see it as busy
+        refuse_if_live(run_dir)  # before reading (and tidying) the checkpoints of a run that another process writes
     ckpt, skipped = find_resumable(run_dir, args.checkpoint)
     cfg = json.loads(snapshot.read_text())
     for o in args.overrides:
