@@ -7,6 +7,7 @@ import { RunStore } from './runs/runStore';
 import { runRootsFor } from './runs/runRoots';
 import { RunsTreeProvider } from './views/runsTree';
 import { createRunStatusBar } from './views/runStatusBar';
+import { createRunNotifications } from './views/runNotifications';
 import { TrainerRegistry } from './trainer/trainerRegistry';
 import { OutputFollower } from './trainer/outputFollower';
 import { PythonResolver } from './python/pythonResolver';
@@ -29,9 +30,10 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
     (runId, exit) => {
       const run = store.getRun(runId);
       log.info(`[${runId}] trainer exited (code ${exit.code ?? '-'}${exit.signal ? `, ${exit.signal}` : ''}); status ${run?.status}`);
-      if (exit.spawnError || (exit.code !== 0 && run?.status !== 'stopped')) {
-        const why = exit.spawnError?.message ?? run?.error ?? `exit code ${exit.code}`;
-        void vscode.window.showErrorMessage(`RL Studio: run ${runId} failed: ${why}`, 'Show Log').then((p) => p && log.show());
+      // A run that ends after it started is announced by the run notifications (from its status, like a run started
+      // from a terminal); only a trainer that could not be started at all is reported here.
+      if (exit.spawnError) {
+        void vscode.window.showErrorMessage(`RL Studio: run ${runId} could not start: ${exit.spawnError.message}`, 'Show Log').then((p) => p && log.show());
       }
     });
   const follower = new OutputFollower(store, (runId) => trainers.get(runId) !== undefined, (runId, line) => log.info(`[${runId}] ${line}`));
@@ -52,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
   const view = vscode.window.createTreeView('rlstudio.runs', { treeDataProvider: tree, showCollapseAll: true });
   const cmd = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(
-    log, services.python, tree, view, createRunStatusBar(store), { dispose: () => store.dispose() }, { dispose: () => trainers.dispose() },
+    log, services.python, tree, view, createRunStatusBar(store), createRunNotifications(store, () => log.show()), { dispose: () => store.dispose() }, { dispose: () => trainers.dispose() },
     cmd('rlstudio.startGrpoTraining', (arg) => startTraining(services, { grpoOnly: true }, arg)),
     cmd('rlstudio.startTraining', (arg) => startTraining(services, { grpoOnly: false }, arg)),
     cmd('rlstudio.resumeTraining', (arg) => resumeTraining(services, arg)),

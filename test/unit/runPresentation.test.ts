@@ -6,7 +6,7 @@ import { runDescription, runAccessibleLabel, statusBarText, etaMs, formatDuratio
 const run = (over: Partial<RunSummary>): RunSummary => ({
   id: 'demo-1', dir: '/r/demo-1', status: 'running', step: 10, maxSteps: 40, algorithm: 'grpo', model: 'builtin:tiny',
   device: 'cpu', startedAt: 1_000_000, finishedAt: null, lastEventAt: 1_050_000, latest: { reward: 0.51234 }, config: null,
-  checkpoints: [], alerts: [], error: null, malformedLines: 0, ...over,
+  checkpoints: [], alerts: [], error: null, malformedLines: 0, warmStart: null, rlStepMs: 10_000, bestEval: null, ...over,
 });
 
 test('tree description, accessible label and status bar', () => {
