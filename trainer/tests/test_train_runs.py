@@ -92,7 +92,7 @@ def test_samples_are_logged_on_the_requested_steps_and_the_last_one(tmp_path):
     # num_iterations 2 trains each generated batch on two steps (generation on steps 1, 3, 5): the requested even
     # steps and the last one must still get the completions they trained on (they used to get none).
     config_path = arithmetic_setup(tmp_path, grpo__num_iterations=2, logging__completions_steps=2,
-                                   training__max_steps=5, checkpointing__save_steps=0)
+                                   training__max_steps=5, checkpointing__save_steps=100)
     run_dir = tmp_path / "run"
     assert run(load_config(config_path), run_dir) == 0
     logged = [e for e in events(run_dir) if e["type"] == "samples"]
