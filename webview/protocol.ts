@@ -28,6 +28,14 @@ export interface RunHeader {
   configSummary: [string, string][];
   hasConfig: boolean;
   error: string | null;
+  /** The supervised warm start's progress; null for a run without one. */
+  warmStart: { step: number; steps: number; finished: boolean } | null;
+  /** Seconds per RL step (RL steps only), for the ETA; null before it is known. */
+  rlStepSeconds: number | null;
+  /** The latest (for a finished run: the final) mean reward. */
+  reward: number | null;
+  /** The best evaluation result so far, as the trainer's best checkpoint names it. */
+  bestEval: { metric: string; value: number; step: number } | null;
 }
 
 export type AlertLevel = 'info' | 'warning' | 'error';
