@@ -2,6 +2,9 @@
 // stay free of DOM and `vscode` types. Every webview posts `ready` once its listeners are in place; the host sends
 // nothing before that (and re-sends a full snapshot on every `ready`, because a hidden webview may be rebuilt).
 import type { Sample } from '../schemas/generated/trainerEvent';
+import type { SampleSource } from '../extension/runs/types';
+
+export type { SampleSource };
 
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'unknown';
 
@@ -74,13 +77,25 @@ export type FromDashboard =
   /** dataUrl: a data:image/png;base64 URL of one chart. */
   | { type: 'exportPng'; fileName: string; dataUrl: string };
 
-export type ToSamples =
-  | { type: 'init'; runId: string; steps: number[] }
-  | { type: 'steps'; runId: string; steps: number[] }
-  /** samples is empty when the step has none (e.g. it was read from a truncated file). */
-  | { type: 'samples'; runId: string; step: number; samples: Sample[] };
+/** What the samples viewer offers: the steps with training samples and with eval samples, and what the run's
+ * config says about logging them (for an honest empty state). */
+export interface SampleSteps {
+  runId: string;
+  steps: number[];
+  evalSteps: number[];
+  running: boolean;
+  /** logging.log_completions and logging.completions_steps of the run's config; null when unknown. */
+  logCompletions: boolean | null;
+  completionsSteps: number | null;
+}
 
-export type FromSamples = { type: 'ready' } | { type: 'requestSamples'; step: number };
+export type ToSamples =
+  | ({ type: 'init' } & SampleSteps)
+  | ({ type: 'steps' } & SampleSteps)
+  /** samples is empty when the step has none (e.g. it was read from a truncated file). */
+  | { type: 'samples'; runId: string; step: number; source: SampleSource; samples: Sample[] };
+
+export type FromSamples = { type: 'ready' } | { type: 'requestSamples'; step: number; source: SampleSource };
 
 /** UI state a webview keeps with setState; the extension's serializer reads runIds back after a window reload. */
 export interface PanelStateBase {

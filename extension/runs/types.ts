@@ -79,4 +79,6 @@ export interface RunStoreApi {
   readSamples(runId: string, step: number, source?: SampleSource): Promise<SamplesEvent | undefined>;
   /** New events of a run, in file order, as they are appended. */
   onDidChangeRun(listener: (e: { runId: string; events: TrainerEvent[] }) => void): { dispose(): void };
+  /** Runs were added or removed, or a run's status changed. */
+  onDidChangeRuns(listener: () => void): { dispose(): void };
 }

@@ -62,7 +62,7 @@ test('every chart group renders with the points the run wrote, then updates live
     }
   }
   assert.equal(cards['reward'].drawn['accuracy'], 120);
-  assert.equal(cards['eval_reward'].drawn['eval_reward'], 6);
+  assert.equal(cards['eval_reward'].drawn['reward'], 6);
   // Header and health alerts: the non-finite step 37 and the trainer's own alert.
   const header = await p.page.textContent('.run-header');
   assert.match(header!, /grpo-a/);
@@ -84,7 +84,7 @@ test('every chart group renders with the points the run wrote, then updates live
   const after = await cardData(p);
   assert.equal(after['reward'].drawn['reward'], 135);
   assert.equal(after['kl'].drawn['kl'], 135);
-  assert.equal(after['eval_reward'].drawn['eval_reward'], 6);
+  assert.equal(after['eval_reward'].drawn['reward'], 6);
   await p.send({ type: 'header', header: feeds[0].header() });
   await p.page.waitForFunction(() => /135 \/ 200/.test((globalThis as any).document.querySelector('.field-step').textContent));
   assert.deepEqual(await p.cspViolations(), []);

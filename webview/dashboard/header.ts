@@ -53,7 +53,7 @@ export function renderHeader(r: RunHeader, color: string | null, actions: Header
       h('span', { class: `status status-${r.status}` }, r.status), openConfig, openSamples),
     h('div', { class: 'fields' },
       field(p.label, p.text, 'field-step'),
-      r.reward !== null ? field(r.status === 'running' ? 'reward' : 'final reward', fmt(r.reward), 'field-reward') : null,
+      typeof r.reward === 'number' ? field(r.status === 'running' ? 'reward' : 'final reward', fmt(r.reward), 'field-reward') : null,
       r.bestEval ? field(`best ${r.bestEval.metric}`, `${fmt(r.bestEval.value)} @ step ${r.bestEval.step}`, 'field-best') : null,
       field('elapsed', formatDuration(elapsedSeconds(r, nowSec)), 'field-elapsed'),
       field('ETA', formatDuration(etaSeconds(r)), 'field-eta'),
