@@ -74,7 +74,13 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
   context.subscriptions.push(watcher, watcher.onDidCreate(rootsChanged), watcher.onDidChange(rootsChanged), watcher.onDidDelete(rootsChanged),
     vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('rlstudio.runsFolders') && rootsChanged()));
-  void services.updateRunRoots().then(() => store.start());
+  // Until the first scan of the runs folders ends, the view says so: its welcome text ("No training runs yet") is
+  // shown only once that is known (`rlstudio.runsLoaded`), so a workspace with runs never flashes it.
+  view.message = 'Reading runs…';
+  void services.updateRunRoots().then(() => store.start()).finally(() => {
+    view.message = undefined;
+    void vscode.commands.executeCommand('setContext', 'rlstudio.runsLoaded', true);
+  });
 
   // Config diagnostics only once a run config is (or gets) open: that is what loads ajv.
   const maybeDiagnostics = (doc: vscode.TextDocument): void => {

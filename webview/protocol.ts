@@ -60,9 +60,16 @@ export interface DashboardRun {
   alerts: HealthAlert[];
 }
 
+/** One config setting that differs between compared runs: its JSON path and each run's value as JSON text (null:
+ * not set in that run's config). */
+export interface ConfigDifference {
+  path: string;
+  values: (string | null)[];
+}
+
 export type ToDashboard =
-  /** Full snapshot: replaces everything the webview holds. */
-  | { type: 'init'; runs: DashboardRun[] }
+  /** Full snapshot: replaces everything the webview holds. configDiff: when comparing, what differs (runs' order). */
+  | { type: 'init'; runs: DashboardRun[]; configDiff?: ConfigDifference[] }
   /** New points of one run, appended after the last point the webview has. */
   | { type: 'append'; runId: string; series: Record<string, SeriesData> }
   | { type: 'header'; header: RunHeader }

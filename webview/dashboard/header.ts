@@ -35,7 +35,8 @@ function field(label: string, value: string, cls = ''): HTMLElement {
   return h('div', { class: `field ${cls}` }, h('span', { class: 'field-label' }, label), h('span', { class: 'field-value' }, value));
 }
 
-export function renderHeader(r: RunHeader, color: string | null, actions: HeaderActions, nowSec: number): HTMLElement {
+/** compact: without the config summary (Compare Runs shows the config differences instead). */
+export function renderHeader(r: RunHeader, color: string | null, actions: HeaderActions, nowSec: number, compact = false): HTMLElement {
   const p = progressOf(r);
   const progress = h('vscode-progress-bar', { 'aria-label': `${p.label} ${p.text}` }) as HTMLElement & { value?: number; max: number };
   if (p.max) { progress.max = p.max; progress.value = Math.min(p.value, p.max); }
@@ -62,5 +63,5 @@ export function renderHeader(r: RunHeader, color: string | null, actions: Header
       field('model', r.model ?? '—')),
     p.max ? progress : null,
     r.error ? h('div', { class: 'run-error' }, r.error) : null,
-    r.configSummary.length ? config : null);
+    r.configSummary.length && !compact ? config : null);
 }
