@@ -66,10 +66,12 @@ export function runAccessibleLabel(run: RunSummary, healthLabel?: string): strin
     `${healthLabel ? `, ${healthLabel}` : ''}, ${run.checkpoints.length} checkpoint${run.checkpoints.length === 1 ? '' : 's'}`;
 }
 
-/** The Runs view's row: the facts first (they must survive the default sidebar width), the run's name after. */
+/** The Runs view's row: the facts first, short enough for the default sidebar width next to an inline action
+ * ("completed 20/20 · reward 0.950", "warm start 40/200"); the run's name follows as the description. */
 export function treeLabel(run: RunSummary, badgeText?: string): string {
   const reward = rewardText(run);
-  return [statusWord(run), progressText(run), reward ? `reward ${reward}` : undefined, badgeText].filter(Boolean).join(' · ');
+  const where = warmStartText(run) ?? `${statusWord(run)} ${stepText(run)}`;
+  return [where, reward ? `reward ${reward}` : undefined, badgeText].filter(Boolean).join(' · ');
 }
 
 export function treeDescription(run: RunSummary, now: number): string {

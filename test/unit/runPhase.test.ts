@@ -33,7 +33,7 @@ test('during the warm start the run reads "warm start n/N"; the RL steps and the
     warmMetrics(10, T0 + 61), warmMetrics(20, T0 + 62)], async (store, file) => {
     let run = store.getRun('r')!;
     assert.deepEqual(run.warmStart, { step: 20, steps: 200, finished: false });
-    assert.equal(treeLabel(run), 'running · warm start 20/200');
+    assert.equal(treeLabel(run), 'warm start 20/200');
     assert.match(runAccessibleLabel(run), /^Run r, running, warm start 20\/200, 0 checkpoints$/);
     assert.match(statusBarText(run, Date.now()), / · warm start 20\/200$/, 'no ETA before an RL step');
     assert.equal(etaMs(run), undefined);
@@ -42,7 +42,7 @@ test('during the warm start the run reads "warm start n/N"; the RL steps and the
     await store.refresh();
     run = store.getRun('r')!;
     assert.equal(run.warmStart?.finished, true);
-    assert.match(treeLabel(run), /^running · step 3\/20 · reward /);
+    assert.match(treeLabel(run), /^running 3\/20 · reward \d\.\d{3}$/);
     // 2 s per RL step: 17 steps left = 34 s (the 90 s of loading and warm start before step 1 do not count)
     assert.equal(run.rlStepMs, 2000);
     assert.equal(etaMs(run), 34_000);
