@@ -66,12 +66,13 @@ export function runAccessibleLabel(run: RunSummary, healthLabel?: string): strin
     `${healthLabel ? `, ${healthLabel}` : ''}, ${run.checkpoints.length} checkpoint${run.checkpoints.length === 1 ? '' : 's'}`;
 }
 
-/** The Runs view's row: the facts first, short enough for the default sidebar width next to an inline action
- * ("completed 20/20 · reward 0.950", "warm start 40/200"); the run's name follows as the description. */
+/** The Runs view's row: the facts first, short enough for the default sidebar width beside an inline action
+ * ("completed 20/20 · r 0.950", "warm start 40/200"; r is the mean reward, as in the status bar); the run's name
+ * follows as the description, and the tooltip and the accessible label spell everything out. */
 export function treeLabel(run: RunSummary, badgeText?: string): string {
   const reward = rewardText(run);
   const where = warmStartText(run) ?? `${statusWord(run)} ${stepText(run)}`;
-  return [where, reward ? `reward ${reward}` : undefined, badgeText].filter(Boolean).join(' · ');
+  return [where, reward ? `r ${reward}` : undefined, badgeText].filter(Boolean).join(' · ');
 }
 
 export function treeDescription(run: RunSummary, now: number): string {

@@ -41,14 +41,6 @@ const artifact = (name: string): string => {
   return path.join(dir, name);
 };
 
-/** Changes one user setting the way the Settings editor does: VS Code applies the file's change live. */
-function setUserSetting(userDataDir: string, key: string, value: unknown): void {
-  const file = path.join(userDataDir, 'User', 'settings.json');
-  const settings = JSON.parse(readFileSync(file, 'utf8'));
-  settings[key] = value;
-  writeFileSync(file, JSON.stringify(settings, null, 2));
-}
-
 async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
   try {
     const v = await fn();
@@ -172,18 +164,22 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
     const row = runRow(page, `Run ${id1}, completed`);
     const labelName = row.locator('.label-name');
     await row.hover(); // its inline action (Open Dashboard) shows and takes room from the label
-    for (const [kind, theme] of [['light', 'Default Light Modern'], ['dark', 'Default Dark Modern'], ['high-contrast', 'Default High Contrast']]) {
-      setUserSetting(server!.userDataDir, 'workbench.colorTheme', theme);
+    // picked in Preferences: Color Theme, as a user does (VS Code 1.139's default is "Light 2026")
+    for (const [kind, theme] of [['light', 'Light 2026'], ['dark', 'Dark 2026'], ['high-contrast', 'Dark High Contrast']]) {
+      await runCommand(page, 'workbench.action.selectTheme', 'Preferences: Color Theme');
+      await answerQuickPick(page, theme);
+      await row.hover();
       await page.locator(`.monaco-workbench.${kind === 'high-contrast' ? 'hc-black' : kind === 'light' ? 'vs' : 'vs-dark'}`).waitFor({ timeout: 15_000 });
       const text = await labelName.innerText();
-      assert.match(text, new RegExp(`^completed ${DEMO_STEPS}/${DEMO_STEPS} · reward \\d\\.\\d{3}`), text);
+      assert.match(text, new RegExp(`^completed ${DEMO_STEPS}/${DEMO_STEPS} · r \\d\\.\\d{3}`), text);
       const label = (await labelName.boundingBox())!;
       const action = await row.locator('.actions .action-label').first().boundingBox();
       const right = action?.x ?? (await sidebar.boundingBox())!.x + (await sidebar.boundingBox())!.width;
       assert.ok(label.x + label.width <= right, `the row's facts fit beside its inline action (${label.x + label.width} > ${right})`);
       await sidebar.screenshot({ path: artifact(`e2e-runs-view-${kind}.png`) });
     }
-    setUserSetting(server!.userDataDir, 'workbench.colorTheme', 'Default Dark Modern');
+    await runCommand(page, 'workbench.action.selectTheme', 'Preferences: Color Theme');
+    await answerQuickPick(page, 'Light 2026');
   });
   // Back to the config editor (closing the samples viewer and the dashboard).
   await runCommand(page, 'workbench.action.closeActiveEditor', 'View: Close Editor');

@@ -42,7 +42,7 @@ test('during the warm start the run reads "warm start n/N"; the RL steps and the
     await store.refresh();
     run = store.getRun('r')!;
     assert.equal(run.warmStart?.finished, true);
-    assert.match(treeLabel(run), /^running 3\/20 · reward \d\.\d{3}$/);
+    assert.match(treeLabel(run), /^running 3\/20 · r \d\.\d{3}$/);
     // 2 s per RL step: 17 steps left = 34 s (the 90 s of loading and warm start before step 1 do not count)
     assert.equal(run.rlStepMs, 2000);
     assert.equal(etaMs(run), 34_000);

@@ -91,6 +91,11 @@ function renderHeaders(): void {
   };
   const compare = state.runIds.length > 1;
   // Comparing: what differs between the configs comes first; each run's header then leaves out its config summary.
+  // before the first chart, say what the run is doing (loading the model, or its warm start's progress)
+  const warming = [...headers.values()].find((r) => r.status === 'running' && r.warmStart && !r.warmStart.finished);
+  emptyEl.textContent = warming?.warmStart
+    ? `Warm start ${warming.warmStart.step}/${warming.warmStart.steps}: its charts appear with its first logged steps, the RL charts after it.`
+    : 'Waiting for the run\'s first metrics…';
   headerEl.replaceChildren(
     compare && configDiff ? renderConfigDiff(state.runIds, state.runIds.map(runColor), configDiff) : '',
     ...state.runIds.map((id) => headers.get(id)).filter((x): x is RunHeader => !!x)
