@@ -159,7 +159,26 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
     const shown = await view.locator('.sample-row .completion').allTextContents();
     assert.ok(shown.length > 0 && shown.every((c) => completions.includes(c)), 'every completion shown is one the trainer wrote');
   });
-  await step('Runs view at its default width shows status, step and reward (light, dark, high contrast)', async () => {
+  // Back to the config editor (closing the samples viewer and the dashboard).
+  await runCommand(page, 'workbench.action.closeActiveEditor', 'View: Close Editor');
+  await runCommand(page, 'workbench.action.closeActiveEditor', 'View: Close Editor');
+  lap('samples viewer and dashboard closed');
+
+  // ---- a run that fails (a warm-start column the dataset does not have): an error notification ----
+  editConfig((cfg) => {
+    cfg.warm_start = { ...cfg.warm_start, completion_field: 'no_such_column' };
+  });
+  await page.waitForTimeout(1500); // the open editor reloads the file from disk
+  lap('failing config written');
+  await runCommand(page, 'rlstudio.startGrpoTraining', 'RL Studio: Start GRPO Training');
+  lap('Start GRPO Training run');
+  const failed = await step('failing run directory created', () => waitFor('a run directory for the failing run', 30_000, () => runDirs(runsFolder).find((d) => d !== run1)));
+  const idFailed = path.basename(failed);
+  await step('failed run notified', () => waitForNotification(page, new RegExp(`run ${idFailed} failed at step 0: .*no_such_column`), 120_000));
+  await waitForRow(page, (l) => l.startsWith(`Run ${idFailed}, failed`), `${idFailed} failed`, 30_000);
+  await runCommand(page, 'notifications.clearAll', 'Notifications: Clear All Notifications');
+
+  await step('Runs view at its default width shows status, step and reward of both runs (light, dark, high contrast)', async () => {
     const sidebar = page.locator('.part.sidebar');
     const row = runRow(page, `Run ${id1}, completed`);
     const labelName = row.locator('.label-name');
@@ -172,6 +191,7 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
       await page.locator(`.monaco-workbench.${kind === 'high-contrast' ? 'hc-black' : kind === 'light' ? 'vs' : 'vs-dark'}`).waitFor({ timeout: 15_000 });
       const text = await labelName.innerText();
       assert.match(text, new RegExp(`^completed ${DEMO_STEPS}/${DEMO_STEPS} · r \\d\\.\\d{3}`), text);
+      assert.match(await runRow(page, `Run ${idFailed}, failed`).locator('.label-name').innerText(), new RegExp(`^failed 0/${DEMO_STEPS}`));
       const label = (await labelName.boundingBox())!;
       const action = await row.locator('.actions .action-label').first().boundingBox();
       const right = action?.x ?? (await sidebar.boundingBox())!.x + (await sidebar.boundingBox())!.width;
@@ -181,21 +201,6 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
     await runCommand(page, 'workbench.action.selectTheme', 'Preferences: Color Theme');
     await answerQuickPick(page, 'Light 2026');
   });
-  // Back to the config editor (closing the samples viewer and the dashboard).
-  await runCommand(page, 'workbench.action.closeActiveEditor', 'View: Close Editor');
-  await runCommand(page, 'workbench.action.closeActiveEditor', 'View: Close Editor');
-
-  // ---- a run that fails (a warm-start column the dataset does not have): an error notification ----
-  editConfig((cfg) => {
-    cfg.warm_start = { ...cfg.warm_start, completion_field: 'no_such_column' };
-  });
-  await page.waitForTimeout(1500); // the open editor reloads the file from disk
-  await runCommand(page, 'rlstudio.startGrpoTraining', 'RL Studio: Start GRPO Training');
-  const failed = await step('failing run directory created', () => waitFor('a run directory for the failing run', 30_000, () => runDirs(runsFolder).find((d) => d !== run1)));
-  const idFailed = path.basename(failed);
-  await step('failed run notified', () => waitForNotification(page, new RegExp(`run ${idFailed} failed at step 0: .*no_such_column`), 120_000));
-  await waitForRow(page, (l) => l.startsWith(`Run ${idFailed}, failed`), `${idFailed} failed`, 30_000);
-  await runCommand(page, 'notifications.clearAll', 'Notifications: Clear All Notifications');
 
   // ---- run 2: stop, then resume ----
   editConfig((cfg) => {
