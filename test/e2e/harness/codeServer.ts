@@ -68,6 +68,9 @@ export async function startCodeServer(userSettings: Record<string, unknown>): Pr
     // own process group (like setsid): its helpers (ptyHost, file watcher, extension host, our trainers) stop together
     detached: true, stdio: ['ignore', out, out],
     env: { ...process.env, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs.xdg, XDG_DATA_HOME: dirs.xdg, XDG_CACHE_HOME: dirs.xdg,
+      // the trainer it launches inherits this: one torch thread, as in the pytest helpers (2 cores shared with the
+      // workbench, Chromium and other test runs; two spinning OpenMP threads made the warm start ~50x slower)
+      OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1',
       EXTENSIONS_GALLERY: '{}', PATH: `${path.dirname(NODE24)}:${process.env.PATH ?? ''}` },
   });
   const url = `http://127.0.0.1:${port}`;
