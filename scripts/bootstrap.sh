@@ -9,7 +9,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
-E2E_HOME=${RLSTUDIO_E2E_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/rlstudio-e2e}
+E2E_HOME=${RLSTUDIO_E2E_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/rlstudio-e2e-node24}
 CS_VERSION=4.139.1
 
 NODE24_NPM_VERSION=11.21.2
@@ -69,12 +69,15 @@ e2e_part() {
   # configuration (npm 11 can skip them). So: Node 24's own npm first on PATH (also for the nested `npm install` the
   # postinstall runs), and the scripts of this one pinned test tool explicitly allowed.
   # Call that npm by path: a PATH change does not reach bash's cache of where `npm` is (the step above ran the
-  # system's), and the system's npm would run the scripts under the system's Node.
+  # system's). And without the npm_* variables of an enclosing `npm test`: npm_config_user_agent names the Node that
+  # ran that npm, and code-server's postinstall reads its Node version from it.
   local npm24=("$node24/bin/node" "$E2E_HOME/node24/node_modules/npm/bin/npm-cli.js")
+  local clean=(env)
+  for v in $(compgen -e); do case "$v" in npm_* | NPM_*) clean+=(-u "$v") ;; esac; done
   (cd "$E2E_HOME/cs" && { [ -f package.json ] || echo '{"private":true}' > package.json; } &&
-    export PATH="$node24/bin:$E2E_HOME/node24/node_modules/.bin:$PATH" npm_config_nodedir="$node24" \
-      npm_config_dangerously_allow_all_scripts=true &&
-    retry "${npm24[@]}" i --no-audit --no-fund "code-server@$CS_VERSION")
+    retry "${clean[@]}" PATH="$node24/bin:$E2E_HOME/node24/node_modules/.bin:$PATH" npm_config_nodedir="$node24" \
+      npm_config_cache="$E2E_HOME/npm-cache" npm_config_dangerously_allow_all_scripts=true \
+      "${npm24[@]}" i --no-audit --no-fund "code-server@$CS_VERSION")
   [ -f "$E2E_HOME/cs/node_modules/code-server/out/node/entry.js" ] ||
     { echo "bootstrap: code-server $CS_VERSION did not install under $E2E_HOME/cs (see the npm output above)" >&2; exit 1; }
   echo "$want" > "$E2E_HOME/.stamp"

