@@ -92,7 +92,7 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
   assert.ok(WARM_START_STEPS > DEMO_STEPS, 'the demo warm-starts for more steps than this run takes RL steps');
   await page.waitForTimeout(1500); // the open editor reloads the file from disk
 
-  await step("Problems name a reward function the file lacks, once, in the trainer's words", async () => {
+  await step("Problems: a reward function the file lacks, once, in the trainer's words; a schema error once", async () => {
     writeFileSync(path.join(path.dirname(configFile), 'probe_rewards.py'), 'def other(completions, **kw):\n    return [0.0] * len(completions)\n');
     const good = readFileSync(configFile, 'utf8');
     editConfig((cfg) => {
@@ -105,6 +105,17 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
     assert.match(await rows.first().innerText(), /\$\.rewards\[\d\]\.function: .*probe_rewards\.py: no function 'missing'.*the file defines: \[other\]/s);
     writeFileSync(configFile, good);
     await rows.first().waitFor({ state: 'detached', timeout: 60_000 });
+
+    // a schema error: VS Code's JSON service lists it (jsonValidation, the same schema); RL Studio does not repeat it
+    editConfig((cfg) => {
+      cfg.grpo = { ...cfg.grpo, beta: -1 };
+    });
+    const schemaRows = page.locator('.markers-panel .monaco-list-row', { hasText: /minimum/i });
+    await schemaRows.first().waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(4000); // RL Studio's own check of the reloaded file answers well within this
+    assert.equal(await schemaRows.count(), 1, `listed once: ${(await schemaRows.allInnerTexts()).join(' | ')}`);
+    writeFileSync(configFile, good);
+    await schemaRows.first().waitFor({ state: 'detached', timeout: 60_000 });
   });
   const runsFolder = path.join(path.dirname(configFile), JSON.parse(readFileSync(configFile, 'utf8')).output_dir ?? 'runs');
 
