@@ -116,6 +116,7 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
     assert.equal(await schemaRows.count(), 1, `listed once: ${(await schemaRows.allInnerTexts()).join(' | ')}`);
     writeFileSync(configFile, good);
     await schemaRows.first().waitFor({ state: 'detached', timeout: 60_000 });
+    await runCommand(page, 'workbench.action.closePanel', 'View: Hide Panel'); // give the editors their height back
   });
   const runsFolder = path.join(path.dirname(configFile), JSON.parse(readFileSync(configFile, 'utf8')).output_dir ?? 'runs');
 
