@@ -10,6 +10,7 @@ const outDir = join(root, 'schemas', 'generated');
 const targets = [
   ['run-config.schema.json', 'runConfig.ts'],
   ['trainer-event.schema.json', 'trainerEvent.ts'],
+  ['reward-test.schema.json', 'rewardTest.ts'],
 ];
 const check = process.argv.includes('--check');
 const banner = '/* Generated from schemas/ by scripts/gen-types.mjs (npm run gen:types). Do not edit. */';
@@ -18,6 +19,7 @@ let stale = [];
 mkdirSync(outDir, { recursive: true });
 for (const [schema, out] of targets) {
   const ts = await compileFromFile(join(root, 'schemas', schema), {
+    cwd: join(root, 'schemas'), // reward-test.schema.json refers to run-config.schema.json by file name
     bannerComment: banner,
     additionalProperties: false,
     unreachableDefinitions: true,
