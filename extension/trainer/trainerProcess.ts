@@ -7,6 +7,12 @@ import { openSync, closeSync } from 'node:fs';
 import { stat, readFile } from 'node:fs/promises';
 import type { TrainerCommand } from './commandLine';
 import { LineTail } from '../runs/lineTail';
+import { LineSplitter, lastRedraw } from '../python/lineSplitter';
+import { signalProcessTree } from '../python/childProcess';
+
+// re-exported for the modules that imported them from here before the process seam moved to python/
+export { LineSplitter } from '../python/lineSplitter';
+export { signalProcessTree } from '../python/childProcess';
 
 export interface TrainerProcessOptions {
   /** Each line of stdout/stderr (progress-bar redraws collapsed to their last state). */
@@ -110,45 +116,4 @@ export class TrainerProcess {
     if (!pid || this.exitInfo) return;
     signalProcessTree(pid, sig);
   }
-}
-
-/** Signals a process's group when it leads one (spawned detached), else the process alone. */
-export function signalProcessTree(pid: number, sig: NodeJS.Signals): boolean {
-  if (process.platform !== 'win32') {
-    try {
-      process.kill(-pid, sig);
-      return true;
-    } catch {
-      // not a group leader (e.g. a run started from a terminal): signal the process itself
-    }
-  }
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Splits a text stream into lines; a carriage return (progress-bar redraw) replaces the pending line. */
-export class LineSplitter {
-  private pending = '';
-  constructor(private readonly emit: (line: string) => void) {}
-
-  push(text: string): void {
-    const parts = (this.pending + text).split('\n');
-    this.pending = parts.pop() ?? '';
-    for (const part of parts) this.emit(lastRedraw(part));
-  }
-
-  flush(): void {
-    if (this.pending) this.emit(lastRedraw(this.pending));
-    this.pending = '';
-  }
-}
-
-function lastRedraw(line: string): string {
-  const trimmed = line.endsWith('\r') ? line.slice(0, -1) : line;
-  const i = trimmed.lastIndexOf('\r');
-  return i === -1 ? trimmed : trimmed.slice(i + 1);
 }
