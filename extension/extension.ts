@@ -15,6 +15,7 @@ import type { Services } from './services';
 import { startTraining, stopTraining, resumeTraining } from './commands/trainingCommands';
 import { createDemoDataset, newRunConfig } from './commands/demoCommands';
 import { revealRun, deleteRun, refreshRuns } from './commands/runCommands';
+import { registerRewardTesting } from './rewards/index';
 
 export function activate(context: vscode.ExtensionContext): { store: RunStore } {
   const t0 = performance.now();
@@ -65,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
     cmd('rlstudio.deleteRun', (arg) => deleteRun(services, arg)),
     cmd('rlstudio.refreshRuns', () => refreshRuns(services)),
   );
+
+  registerRewardTesting(context, services);
 
   // Keep the runs folders in step with the workspace's configs and settings.
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.rlstudio.json');

@@ -278,12 +278,7 @@ export interface CaseCheck {
   passed: boolean;
   message: string;
   function?: string;
-  /**
-   * The case's expectation as written.
-   */
-  expected?: {
-    [k: string]: unknown;
-  };
+  expected?: Expectation;
   actual?: number | null;
 }
 /**

@@ -1,0 +1,83 @@
+// Reward testing in the editor: the Test Explorer's reward cases, CodeLens and inline results above reward
+// functions, and the commands behind them. One worker process per window serves them all.
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { RewardWorkers } from './rewardWorkers';
+import { RewardTestController, UNTRUSTED_MESSAGE } from './rewardTestController';
+import { RewardCodeLens, RewardDecorations } from './rewardEditor';
+import { CASES_SUFFIX, casesFileFor, findRewardFunctions, rewardFileFor } from './rewardFiles';
+import type { Services } from '../services';
+
+export function registerRewardTesting(context: vscode.ExtensionContext, services: Pick<Services, 'python' | 'log'>): void {
+  const workers = new RewardWorkers(services);
+  const decorations = new RewardDecorations();
+  const tests = new RewardTestController(workers, (file, response) => decorations.show(file, response));
+  const lens = new RewardCodeLens();
+
+  const runCases = async (arg?: unknown): Promise<void> => {
+    const file = arg instanceof vscode.Uri ? arg.fsPath : vscode.window.activeTextEditor?.document.uri.fsPath;
+    const casesFile = file && (rewardFileFor(file) ? file : casesFileFor(file));
+    if (!casesFile || !existsSync(casesFile)) {
+      void vscode.window.showWarningMessage(`RL Studio: no cases file${casesFile ? ` ${path.basename(casesFile)}` : ''}; use "Create cases file" above a reward function.`);
+      return;
+    }
+    if (!refuseUntrusted()) return;
+    const item = await tests.fileItem(vscode.Uri.file(casesFile));
+    if (item) await runTests(tests, new vscode.TestRunRequest([item]));
+  };
+
+  context.subscriptions.push(workers, decorations, tests, lens,
+    vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lens),
+    vscode.commands.registerCommand('rlstudio.runRewardCases', runCases),
+    vscode.commands.registerCommand('rlstudio.createRewardCases', (uri?: vscode.Uri, fn?: string) => createCasesFile(uri, fn, lens)),
+    vscode.commands.registerCommand('rlstudio.testRewardFunctions', async () => {
+      if (!refuseUntrusted()) return;
+      await tests.discover();
+      if (tests.controller.items.size === 0) {
+        void vscode.window.showInformationMessage(`RL Studio: no reward cases yet (<reward file>${CASES_SUFFIX}). Open a reward file and use "Create cases file" above a reward function.`);
+        return;
+      }
+      await runTests(tests, new vscode.TestRunRequest());
+    }),
+    // the first click should not wait for Python and torch to load
+    vscode.workspace.onDidOpenTextDocument((doc) => {
+      if (doc.uri.scheme === 'file' && (doc.uri.path.endsWith(CASES_SUFFIX) || existsSync(casesFileFor(doc.uri.fsPath)))) void workers.warm();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void tests.discover()),
+  );
+  void tests.discover();
+}
+
+async function runTests(tests: RewardTestController, request: vscode.TestRunRequest): Promise<void> {
+  const cts = new vscode.CancellationTokenSource();
+  try {
+    await tests.run(request, cts.token);
+  } finally {
+    cts.dispose();
+  }
+}
+
+function refuseUntrusted(): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window.showWarningMessage(`RL Studio: ${UNTRUSTED_MESSAGE}`);
+  return false;
+}
+
+async function createCasesFile(uri: vscode.Uri | undefined, fn: string | undefined, lens: RewardCodeLens): Promise<void> {
+  const rewardFile = uri?.fsPath ?? vscode.window.activeTextEditor?.document.uri.fsPath;
+  if (!rewardFile) return;
+  const casesFile = casesFileFor(rewardFile);
+  if (!existsSync(casesFile)) {
+    const names = fn ? [fn] : findRewardFunctions((await vscode.workspace.openTextDocument(rewardFile)).getText()).map((f) => f.name);
+    const lines = [
+      '// One case per line: {"name", "prompt", "completion", "columns": {dataset columns}, "function": reward name, "expected": number | null | {"min", "max"}}',
+      ...names.map((name) => JSON.stringify({ name: `${name}: replace with a real completion`, function: name, prompt: 'What is 2 + 2?',
+        completion: '<think>2 + 2 = 4</think>\n<answer>4</answer>', columns: { reference: '4' }, expected: { min: 0 } })),
+    ];
+    await writeFile(casesFile, lines.join('\n') + '\n', 'utf8');
+  }
+  lens.refresh();
+  await vscode.window.showTextDocument(vscode.Uri.file(casesFile));
+}
