@@ -32,8 +32,11 @@ export function errorLocation(error: TestError | undefined): Location | undefine
   return error?.file ? { file: error.file, line: error.line } : undefined;
 }
 
+/** The error that decides a case: of the function its expectation names, else of any function. */
 function errorOf(sample: SampleReport): TestError | undefined {
-  return Object.values(sample.results).find((r) => r.error)?.error;
+  const fn = sample.check?.function;
+  const results = fn ? [sample.results[fn]].filter(Boolean) : Object.values(sample.results);
+  return results.find((r) => r.error)?.error;
 }
 
 function shown(value: unknown): string {

@@ -99,7 +99,8 @@ export class RewardTestController implements vscode.Disposable {
     cases.forEach((c) => run.started(c));
     const ac = new AbortController();
     const sub = token.onCancellationRequested(() => ac.abort());
-    const [first, ...rest] = functions.map((f) => ({ function: `${rewardFile}:${f.name}` }));
+    // relative to base_dir, so messages name the file as the user knows it
+    const [first, ...rest] = functions.map((f) => ({ function: `${path.basename(rewardFile)}:${f.name}` }));
     const response = await this.workers.test({
       rewards: [first, ...rest],
       cases_file: casesFile, base_dir: path.dirname(rewardFile),

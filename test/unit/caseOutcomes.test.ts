@@ -6,13 +6,14 @@ import type { RewardTestResponse, ScoreSummary } from '../../schemas/generated/r
 const summary = (over: Partial<ScoreSummary> = {}): ScoreSummary => ({ count: 4, scored: 4, mean: 0.5, min: 0, max: 1, std: 0.5,
   share_none: 0, share_zero: 0.5, share_error: 0, length_correlation: null, ...over });
 
-test('case outcomes: pass, fail with expected vs actual at the case line, error at the reward file line, smoke test', () => {
+test('case outcomes: pass, fail with expected vs actual at the case line (another function\'s error aside), error at the reward file line, smoke test', () => {
   const file = '/w/rw.py.cases.jsonl';
   const response: RewardTestResponse = { functions: [], samples: [
     { index: 0, source: `${file}:1`, prompt: '', completion: '', length: 0, results: { f: { score: 1, duration_ms: 2 } },
       check: { passed: true, message: 'passed', expected: 1, actual: 1 } },
-    { index: 1, source: `${file}:3`, prompt: '', completion: '', length: 0, results: { f: { score: 0, duration_ms: 1 } },
-      check: { passed: false, message: 'f: expected 1, got 0', expected: 1, actual: 0 } },
+    { index: 1, source: `${file}:3`, prompt: '', completion: '', length: 0,
+      results: { f: { score: 0, duration_ms: 1 }, broken: { score: null, duration_ms: 1, error: { message: 'returned 1 values for 2 completions' } } },
+      check: { passed: false, message: 'f: expected 1, got 0', expected: 1, actual: 0, function: 'f' } },
     { index: 2, source: `${file}:4`, prompt: '', completion: '', length: 0,
       results: { f: { score: null, duration_ms: 1, error: { message: 'raised ValueError', file: '/w/rw.py', line: 7 } } } },
     { index: 3, source: `${file}:5`, prompt: '', completion: '', length: 0, results: { f: { score: 0.25, duration_ms: 1 }, g: { score: null, duration_ms: 1 } } },

@@ -250,3 +250,13 @@ def test_rescoring_a_real_run_with_unchanged_rewards_reproduces_the_recorded_sco
         for name, result in s["results"].items():
             assert result["score"] == pytest.approx(result["recorded"]), (name, s["name"])
         assert s["total"] == pytest.approx(s["recorded_total"])
+
+
+def test_the_demo_reward_cases_pass_against_the_demo_reward(tmp_path):
+    from rlstudio.demo import write_demo_data
+
+    paths = write_demo_data("arithmetic", tmp_path)
+    r = run_reward_test({"config": str(paths["config"]), "only": ["shows_work"],
+                         "cases_file": str(paths["reward_cases"])})
+    assert "error" not in r, r.get("error")
+    assert [s["check"]["passed"] for s in r["samples"]] == [True, True, True]
