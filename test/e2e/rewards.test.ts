@@ -8,11 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { stepper } from './harness/steps';
 import { startCodeServer, REPO_ROOT, type CodeServer } from './harness/codeServer';
-import { openWorkbench, runCommand, screenshot, type Workbench } from './harness/workbench';
-
-const t0 = Date.now();
-const lap = (m: string): void => console.log(`# [${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+import { openWorkbench, runCommand, type Workbench } from './harness/workbench';
 
 let server: CodeServer | undefined;
 let wb: Workbench | undefined;
@@ -24,16 +22,7 @@ after(async () => {
   else if (server) console.log(`# kept ${server.base}`);
 });
 
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    const v = await fn();
-    lap(name);
-    return v;
-  } catch (e) {
-    const shot = await screenshot(wb?.page, `e2e-rewards-${name.replace(/\W+/g, '-')}`);
-    throw new Error(`${name}: ${(e as Error).message}${shot ? `\nscreenshot: ${shot}` : ''}`);
-  }
-}
+const { lap, step } = stepper('e2e-rewards', () => wb?.page, () => server?.logFile);
 
 const BROKEN = [
   'def has_answer(completions, **kwargs):',
