@@ -8,13 +8,38 @@ import { RewardWorkers } from './rewardWorkers';
 import { RewardTestController, UNTRUSTED_MESSAGE } from './rewardTestController';
 import { RewardCodeLens, RewardDecorations } from './rewardEditor';
 import { CASES_SUFFIX, casesFileFor, findRewardFunctions, rewardFileFor } from './rewardFiles';
+import { RewardResultsPanel } from './resultsPanel';
+import { latestRunUsing } from './runLookup';
 import type { Services } from '../services';
 
-export function registerRewardTesting(context: vscode.ExtensionContext, services: Pick<Services, 'python' | 'log'>): void {
+export function registerRewardTesting(context: vscode.ExtensionContext, services: Pick<Services, 'python' | 'log' | 'store'>): void {
   const workers = new RewardWorkers(services);
   const decorations = new RewardDecorations();
-  const tests = new RewardTestController(workers, (file, response) => decorations.show(file, response));
-  const lens = new RewardCodeLens();
+  const results = new RewardResultsPanel(context.extensionUri);
+  const tests = new RewardTestController(workers, (file, response) => {
+    decorations.show(file, response);
+    results.update(`cases of ${path.basename(file)}`, response);
+  });
+  const lens = new RewardCodeLens(() => services.store.listRuns());
+
+  const rescore = async (uri?: vscode.Uri, fn?: string): Promise<void> => {
+    if (!uri || !fn || !refuseUntrusted()) return;
+    await saveIfDirty(uri);
+    const run = latestRunUsing(services.store.listRuns(), uri.fsPath, fn);
+    if (!run) {
+      void vscode.window.showInformationMessage(`RL Studio: no run in the Runs view used ${path.basename(uri.fsPath)}:${fn}.`);
+      return;
+    }
+    const response = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, cancellable: true,
+      title: `RL Studio: re-scoring the completions of ${run.id}` }, (_p, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      return workers.test({ config: path.join(run.dir, 'config.json'), run: { run_dir: run.dir } }, ac.signal);
+    });
+    if (response.error?.message === 'cancelled') return;
+    decorations.show(uri.fsPath, response);
+    results.show(`re-scored ${run.id}`, response);
+  };
 
   const runCases = async (arg?: unknown): Promise<void> => {
     const file = arg instanceof vscode.Uri ? arg.fsPath : vscode.window.activeTextEditor?.document.uri.fsPath;
@@ -24,11 +49,14 @@ export function registerRewardTesting(context: vscode.ExtensionContext, services
       return;
     }
     if (!refuseUntrusted()) return;
+    await saveIfDirty(vscode.Uri.file(rewardFileFor(casesFile)!));
     const item = await tests.fileItem(vscode.Uri.file(casesFile));
     if (item) await runTests(tests, new vscode.TestRunRequest([item]));
   };
 
-  context.subscriptions.push(workers, decorations, tests, lens,
+  context.subscriptions.push(workers, decorations, tests, lens, results,
+    services.store.onDidChangeRuns(() => lens.refresh()),
+    vscode.commands.registerCommand('rlstudio.rescoreLatestRun', rescore),
     vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lens),
     vscode.commands.registerCommand('rlstudio.runRewardCases', runCases),
     vscode.commands.registerCommand('rlstudio.createRewardCases', (uri?: vscode.Uri, fn?: string) => createCasesFile(uri, fn, lens)),
@@ -57,6 +85,12 @@ async function runTests(tests: RewardTestController, request: vscode.TestRunRequ
   } finally {
     cts.dispose();
   }
+}
+
+/** Reward code is read from disk by the worker: an edited, unsaved reward file is saved first. */
+async function saveIfDirty(uri: vscode.Uri): Promise<void> {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc?.isDirty) await doc.save();
 }
 
 function refuseUntrusted(): boolean {

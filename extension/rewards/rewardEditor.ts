@@ -1,10 +1,13 @@
 // Reward functions in the editor: CodeLens above each function with TRL's reward signature ("Run cases", or "Create
-// cases file" when there is none yet) and, after a test, its mean / min / max / errors as an inline decoration
-// (red when it failed). No lenses in an untrusted workspace: nothing there runs reward code.
+// cases file" when there is none yet; "Re-score latest run" when a run used the function) and, after a test, its
+// mean / min / max / errors as an inline decoration (red when it failed). No lenses in an untrusted workspace:
+// nothing there runs reward code.
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { casesFileFor, findRewardFunctions } from './rewardFiles';
 import { summaryText } from './caseOutcomes';
+import { latestRunUsing } from './runLookup';
+import type { RunSummary } from '../runs/types';
 import type { RewardTestResponse } from '../../schemas/generated/rewardTest';
 
 export class RewardCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
@@ -13,14 +16,21 @@ export class RewardCodeLens implements vscode.CodeLensProvider, vscode.Disposabl
   private readonly subs: vscode.Disposable[] = [this.changed,
     vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire())];
 
+  constructor(private readonly runs: () => readonly RunSummary[]) {}
+
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!vscode.workspace.isTrusted || doc.uri.scheme !== 'file') return [];
     const hasCases = existsSync(casesFileFor(doc.uri.fsPath));
-    return findRewardFunctions(doc.getText()).map((f) => {
+    const runs = this.runs();
+    return findRewardFunctions(doc.getText()).flatMap((f) => {
       const range = new vscode.Range(f.line, 0, f.line, 0);
-      return hasCases
+      const lenses = [hasCases
         ? new vscode.CodeLens(range, { title: 'Run cases', command: 'rlstudio.runRewardCases', arguments: [doc.uri], tooltip: `Run ${casesFileFor(doc.uri.fsPath)}` })
-        : new vscode.CodeLens(range, { title: 'Create cases file', command: 'rlstudio.createRewardCases', arguments: [doc.uri, f.name] });
+        : new vscode.CodeLens(range, { title: 'Create cases file', command: 'rlstudio.createRewardCases', arguments: [doc.uri, f.name] })];
+      const run = latestRunUsing(runs, doc.uri.fsPath, f.name);
+      if (run) lenses.push(new vscode.CodeLens(range, { title: 'Re-score latest run', command: 'rlstudio.rescoreLatestRun', arguments: [doc.uri, f.name],
+        tooltip: `Score the completions run ${run.id} recorded with the current code, beside the scores the run recorded` }));
+      return lenses;
     });
   }
 
