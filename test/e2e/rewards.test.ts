@@ -1,16 +1,18 @@
 // End to end in real VS Code (code-server): the demo workspace's reward file shows "Run cases" above its reward
 // function; running its cases (from the CodeLens, as a user clicks it) reports them in the Test Explorer; a reward file
 // with a failing expectation, a function that raises and one that returns the wrong number of scores is reported per
-// case, with the traceback pointing at the raising line. The worker is the real trainer from the repo's .venv.
+// case, with the traceback pointing at the raising line; after an edit, "Re-score latest run" shows the run's
+// recorded scores beside the new ones in the Reward Results panel. The worker is the real trainer from the repo's .venv.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { stepper } from './harness/steps';
 import { startCodeServer, REPO_ROOT, type CodeServer } from './harness/codeServer';
-import { openWorkbench, runCommand, type Workbench } from './harness/workbench';
+import { openWorkbench, runCommand, webviewWith, type Workbench } from './harness/workbench';
+import { readEvents } from './harness/files';
 
 let server: CodeServer | undefined;
 let wb: Workbench | undefined;
@@ -95,6 +97,12 @@ test('reward cases run from the CodeLens and show in the Test Explorer with loca
   server = await step('code-server up', () => startCodeServer({ 'rlstudio.pythonPath': python, 'testing.automaticallyOpenPeekView': 'never' }));
   const demo = path.join(server.workspace, 'rlstudio-demo');
   execFileSync(python, ['-m', 'rlstudio', 'demo-data', '--kind', 'arithmetic', '--out', demo]);
+  // a short run of the demo whose recorded completions get re-scored below
+  const runDir = path.join(demo, 'runs', 'demo-run');
+  await step('a one-step demo run recorded its completions', async () => execFileSync(python, ['-m', 'rlstudio', 'train',
+    '--config', path.join(demo, 'arithmetic.rlstudio.json'), '--run-dir', runDir, '--set', 'training.max_steps=1',
+    '--set', 'training.per_device_train_batch_size=8', '--set', 'grpo.num_generations=4', '--set', 'warm_start.steps=0',
+    '--set', 'eval.enabled=false', '--set', 'logging.completions_steps=1', '--set', 'logging.report_to=[]'], { stdio: 'ignore' }));
   writeFileSync(path.join(server.workspace, 'broken_rewards.py'), BROKEN);
   writeFileSync(path.join(server.workspace, 'broken_rewards.py.cases.jsonl'), BROKEN_CASES);
   wb = await step('workbench loaded', () => openWorkbench(server!.url, server!.workspace, path.join(server!.base, 'chrome-profile')));
@@ -137,6 +145,20 @@ test('reward cases run from the CodeLens and show in the Test Explorer with loca
     lap(`message at line ${RAISE_LINE}: ${atRaise}`);
     assert.match(atRaise, /explodes: reward function 'explodes' \(broken_rewards\.py:explodes\) raised ValueError: cannot score boom/);
     assert.match(await messageAt('def wrong_length'), /returned 1 values for 4 completions/);
+  });
+
+  await step('after an edit, "Re-score latest run" shows recorded and new scores', async () => {
+    const recorded = readEvents(runDir).filter((e) => e.type === 'samples')
+      .flatMap((e) => (e.samples as { rewards: Record<string, number | null> }[]).map((x) => x.rewards.shows_work));
+    assert.ok(recorded.length > 0 && recorded.every((v) => v === 0), `the untrained model never shows its work: ${JSON.stringify(recorded)}`);
+    const rewardFile = path.join(demo, 'arithmetic_rewards.py');
+    writeFileSync(rewardFile, readFileSync(rewardFile, 'utf8').replace('out.append(1.0 if ok else 0.0)', 'out.append(1.0 if ok else 0.25)'));
+    await openFile(page, 'arithmetic_rewards.py');
+    await clickCodeLens(page, 'Re-score latest run');
+    const panel = await webviewWith(page, '.rr-row', 120_000);
+    const cells = await panel.locator('.rr-row td[data-fn="shows_work"]').allTextContents();
+    assert.equal(cells.length, recorded.length);
+    assert.ok(cells.every((c) => c === '0.25 (run: 0)'), JSON.stringify(cells));
   });
   passed = true;
 });
