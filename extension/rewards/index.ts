@@ -10,6 +10,7 @@ import { RewardCodeLens, RewardDecorations } from './rewardEditor';
 import { CASES_SUFFIX, casesFileFor, findRewardFunctions, rewardFileFor } from './rewardFiles';
 import { RewardResultsPanel } from './resultsPanel';
 import { latestRunUsing } from './runLookup';
+import { REWARD_TEMPLATES, writeTemplate } from './rewardTemplates';
 import type { Services } from '../services';
 
 export function registerRewardTesting(context: vscode.ExtensionContext, services: Pick<Services, 'python' | 'log' | 'store'>): void {
@@ -57,6 +58,7 @@ export function registerRewardTesting(context: vscode.ExtensionContext, services
   context.subscriptions.push(workers, decorations, tests, lens, results,
     services.store.onDidChangeRuns(() => lens.refresh()),
     vscode.commands.registerCommand('rlstudio.rescoreLatestRun', rescore),
+    vscode.commands.registerCommand('rlstudio.newRewardFunction', () => newRewardFunction(context.extensionPath, lens)),
     vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lens),
     vscode.commands.registerCommand('rlstudio.runRewardCases', runCases),
     vscode.commands.registerCommand('rlstudio.createRewardCases', (uri?: vscode.Uri, fn?: string) => createCasesFile(uri, fn, lens)),
@@ -97,6 +99,23 @@ function refuseUntrusted(): boolean {
   if (vscode.workspace.isTrusted) return true;
   void vscode.window.showWarningMessage(`RL Studio: ${UNTRUSTED_MESSAGE}`);
   return false;
+}
+
+async function newRewardFunction(extensionPath: string, lens: RewardCodeLens): Promise<string | undefined> {
+  const pick = await vscode.window.showQuickPick(REWARD_TEMPLATES.map((t) => ({ ...t, description: `${t.id}.py` })),
+    { title: 'RL Studio: new reward function (TRL signature, with a cases file)', matchOnDetail: true });
+  if (!pick) return undefined;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const folder = active?.scheme === 'file' ? path.dirname(active.fsPath) : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (!folder) {
+    void vscode.window.showWarningMessage('RL Studio: open a folder first; the reward file is written into it.');
+    return undefined;
+  }
+  const file = await writeTemplate(extensionPath, pick.id, folder);
+  lens.refresh();
+  await vscode.window.showTextDocument(vscode.Uri.file(file));
+  void vscode.window.showInformationMessage(`RL Studio: wrote ${path.basename(file)} and ${path.basename(casesFileFor(file))}; reference it in a run config as "${path.basename(file)}:${pick.id}".`);
+  return file;
 }
 
 async function createCasesFile(uri: vscode.Uri | undefined, fn: string | undefined, lens: RewardCodeLens): Promise<void> {
