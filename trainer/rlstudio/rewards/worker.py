@@ -75,7 +75,7 @@ def handle(message, watch: _ReloadWatch) -> dict | None:
     """The response to one request (None for shutdown)."""
     from rlstudio.rewards.testing import run_reward_test
 
-    if not isinstance(message, dict) or not isinstance(message.get("id"), int) and message.get("method") != "shutdown":
+    if not isinstance(message, dict) or (not isinstance(message.get("id"), int) and message.get("method") != "shutdown"):
         return {"id": None, "error": {"message": "a request is a JSON object with an integer \"id\" and a \"method\""}}
     rid, method = message.get("id"), message.get("method")
     if method == "shutdown":
