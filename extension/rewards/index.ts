@@ -2,14 +2,14 @@
 // functions, and the commands behind them. One worker process per window serves them all.
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { RewardWorkers } from './rewardWorkers';
 import { RewardTestController, UNTRUSTED_MESSAGE } from './rewardTestController';
 import { RewardCodeLens, RewardDecorations } from './rewardEditor';
 import { CASES_SUFFIX, casesFileFor, findRewardFunctions, rewardFileFor } from './rewardFiles';
 import { RewardResultsPanel } from './resultsPanel';
-import { latestRunUsing } from './runLookup';
+import { configsUsing, latestRunUsing, type ConfigText } from './runLookup';
 import { REWARD_TEMPLATES, writeTemplate } from './rewardTemplates';
 import type { Services } from '../services';
 
@@ -21,7 +21,33 @@ export function registerRewardTesting(context: vscode.ExtensionContext, services
     decorations.show(file, response);
     results.update(`cases of ${path.basename(file)}`, response);
   });
-  const lens = new RewardCodeLens(() => services.store.listRuns());
+  let configs: Promise<ConfigText[]> | undefined; // the workspace's run configs, read again after any of them changes
+  const workspaceConfigs = (): Promise<ConfigText[]> => (configs ??= readWorkspaceConfigs());
+  const configWatcher = vscode.workspace.createFileSystemWatcher('**/*.rlstudio.json');
+  const configsChanged = (): void => { configs = undefined; lens.refresh(); };
+  const lens = new RewardCodeLens(() => services.store.listRuns(), workspaceConfigs);
+
+  const scoreDataset = async (uri?: vscode.Uri, fn?: string): Promise<void> => {
+    if (!uri || !fn || !refuseUntrusted()) return;
+    await saveIfDirty(uri);
+    const using = configsUsing(await workspaceConfigs(), uri.fsPath, fn);
+    const config = using.length > 1
+      ? (await vscode.window.showQuickPick(using.map((f) => ({ label: vscode.workspace.asRelativePath(f), file: f })), { title: 'Score the dataset of which run config?' }))?.file
+      : using[0];
+    if (!config) return;
+    const settings = vscode.workspace.getConfiguration('rlstudio.rewards');
+    const limit = settings.get<number>('datasetRows') ?? 20;
+    const column = settings.get<string>('completionColumn') || 'completion';
+    const response = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, cancellable: true,
+      title: `RL Studio: scoring the first ${limit} rows of ${path.basename(config)}'s dataset` }, (_p, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      return workers.test({ config, dataset: { limit, completion_column: column } }, ac.signal);
+    });
+    if (response.error?.message === 'cancelled') return;
+    decorations.show(uri.fsPath, response);
+    results.show(`${path.basename(config)}: first ${limit} rows`, response);
+  };
 
   const rescore = async (uri?: vscode.Uri, fn?: string): Promise<void> => {
     if (!uri || !fn || !refuseUntrusted()) return;
@@ -57,6 +83,8 @@ export function registerRewardTesting(context: vscode.ExtensionContext, services
 
   context.subscriptions.push(workers, decorations, tests, lens, results,
     services.store.onDidChangeRuns(() => lens.refresh()),
+    configWatcher, configWatcher.onDidCreate(configsChanged), configWatcher.onDidChange(configsChanged), configWatcher.onDidDelete(configsChanged),
+    vscode.commands.registerCommand('rlstudio.scoreDatasetSamples', scoreDataset),
     vscode.commands.registerCommand('rlstudio.rescoreLatestRun', rescore),
     vscode.commands.registerCommand('rlstudio.newRewardFunction', () => newRewardFunction(context.extensionPath, lens)),
     vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lens),
@@ -87,6 +115,11 @@ async function runTests(tests: RewardTestController, request: vscode.TestRunRequ
   } finally {
     cts.dispose();
   }
+}
+
+async function readWorkspaceConfigs(): Promise<ConfigText[]> {
+  const files = await vscode.workspace.findFiles('**/*.rlstudio.json', '**/{node_modules,.venv,.git}/**', 200);
+  return Promise.all(files.map(async (u) => ({ file: u.fsPath, text: await readFile(u.fsPath, 'utf8').catch(() => '') })));
 }
 
 /** Reward code is read from disk by the worker: an edited, unsaved reward file is saved first. */

@@ -1,12 +1,13 @@
 // Reward functions in the editor: CodeLens above each function with TRL's reward signature ("Run cases", or "Create
-// cases file" when there is none yet; "Re-score latest run" when a run used the function) and, after a test, its
+// cases file" when there is none yet; "Score dataset samples" when a workspace config uses it; "Re-score latest run"
+// when a run used it) and, after a test, its
 // mean / min / max / errors as an inline decoration (red when it failed). No lenses in an untrusted workspace:
 // nothing there runs reward code.
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { casesFileFor, findRewardFunctions } from './rewardFiles';
 import { summaryText } from './caseOutcomes';
-import { latestRunUsing } from './runLookup';
+import { configsUsing, latestRunUsing, type ConfigText } from './runLookup';
 import type { RunSummary } from '../runs/types';
 import type { RewardTestResponse } from '../../schemas/generated/rewardTest';
 
@@ -16,17 +17,20 @@ export class RewardCodeLens implements vscode.CodeLensProvider, vscode.Disposabl
   private readonly subs: vscode.Disposable[] = [this.changed,
     vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire())];
 
-  constructor(private readonly runs: () => readonly RunSummary[]) {}
+  constructor(private readonly runs: () => readonly RunSummary[], private readonly configs: () => Promise<ConfigText[]>) {}
 
-  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!vscode.workspace.isTrusted || doc.uri.scheme !== 'file') return [];
     const hasCases = existsSync(casesFileFor(doc.uri.fsPath));
     const runs = this.runs();
+    const configs = findRewardFunctions(doc.getText()).length ? await this.configs() : [];
     return findRewardFunctions(doc.getText()).flatMap((f) => {
       const range = new vscode.Range(f.line, 0, f.line, 0);
       const lenses = [hasCases
         ? new vscode.CodeLens(range, { title: 'Run cases', command: 'rlstudio.runRewardCases', arguments: [doc.uri], tooltip: `Run ${casesFileFor(doc.uri.fsPath)}` })
         : new vscode.CodeLens(range, { title: 'Create cases file', command: 'rlstudio.createRewardCases', arguments: [doc.uri, f.name] })];
+      if (configsUsing(configs, doc.uri.fsPath, f.name).length) lenses.push(new vscode.CodeLens(range, { title: 'Score dataset samples',
+        command: 'rlstudio.scoreDatasetSamples', arguments: [doc.uri, f.name], tooltip: 'Score the first rows of the dataset of the run config that uses this function' }));
       const run = latestRunUsing(runs, doc.uri.fsPath, f.name);
       if (run) lenses.push(new vscode.CodeLens(range, { title: 'Re-score latest run', command: 'rlstudio.rescoreLatestRun', arguments: [doc.uri, f.name],
         tooltip: `Score the completions run ${run.id} recorded with the current code, beside the scores the run recorded` }));
