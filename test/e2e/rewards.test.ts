@@ -2,7 +2,7 @@
 // function; running its cases (from the CodeLens, as a user clicks it) reports them in the Test Explorer; a reward file
 // with a failing expectation, a function that raises and one that returns the wrong number of scores is reported per
 // case, with the traceback pointing at the raising line; after an edit, "Re-score latest run" shows the run's
-// recorded scores beside the new ones in the Reward Results panel. The worker is the real trainer from the repo's .venv.
+// recorded scores beside the new ones in the Reward Results panel, and "Score dataset samples" the config's first rows. The worker is the real trainer from the repo's .venv.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -60,7 +60,7 @@ async function openFile(page: Page, name: string): Promise<void> {
   await input.fill(name);
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
   await input.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+  await page.locator('.tabs-container .tab.active', { hasText: name }).first().waitFor({ timeout: 15_000 });
 }
 
 async function clickCodeLens(page: Page, title: string): Promise<void> {
@@ -94,7 +94,8 @@ const stateOf = (rows: string[], name: string): string => rows.find((r) => r.sta
 test('reward cases run from the CodeLens and show in the Test Explorer with located failures', { timeout: 240_000 }, async () => {
   const python = path.join(REPO_ROOT, '.venv/bin/python');
   assert.ok(existsSync(python), `${python} missing (bash scripts/bootstrap.sh python)`);
-  server = await step('code-server up', () => startCodeServer({ 'rlstudio.pythonPath': python, 'testing.automaticallyOpenPeekView': 'never' }));
+  server = await step('code-server up', () => startCodeServer({ 'rlstudio.pythonPath': python, 'testing.automaticallyOpenPeekView': 'never',
+    'rlstudio.rewards.datasetRows': 5, 'rlstudio.rewards.completionColumn': 'reference' }));
   const demo = path.join(server.workspace, 'rlstudio-demo');
   execFileSync(python, ['-m', 'rlstudio', 'demo-data', '--kind', 'arithmetic', '--out', demo]);
   // a short run of the demo whose recorded completions get re-scored below
@@ -159,6 +160,23 @@ test('reward cases run from the CodeLens and show in the Test Explorer with loca
     const cells = await panel.locator('.rr-row td[data-fn="shows_work"]').allTextContents();
     assert.equal(cells.length, recorded.length);
     assert.ok(cells.every((c) => c === '0.25 (run: 0)'), JSON.stringify(cells));
+  });
+
+  await step('"Score dataset samples" scores the config\'s first rows', async () => {
+    await openFile(page, 'arithmetic_rewards.py');
+    await clickCodeLens(page, 'Score dataset samples');
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const panel = await webviewWith(page, '.rr-row', 10_000);
+      const title = await panel.locator('.rr-title').textContent();
+      if (title === 'arithmetic.rlstudio.json: first 5 rows') {
+        // the reference column ("7") is no <think> step: the edited reward gives 0.25
+        assert.deepEqual(await panel.locator('.rr-row td[data-fn="shows_work"]').allTextContents(), ['0.25', '0.25', '0.25', '0.25', '0.25']);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`panel title: ${title}`);
+      await page.waitForTimeout(500);
+    }
   });
   passed = true;
 });
