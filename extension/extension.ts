@@ -17,6 +17,7 @@ import { startTraining, stopTraining, resumeTraining } from './commands/training
 import { createDemoDataset, newRunConfig } from './commands/demoCommands';
 import { revealRun, deleteRun, refreshRuns } from './commands/runCommands';
 import { EXIT_INVALID, EXIT_REFUSED, refusalText } from './trainer/exitCodes';
+import { registerRewardTesting } from './rewards/index';
 
 export function activate(context: vscode.ExtensionContext): { store: RunStore } {
   const t0 = performance.now();
@@ -77,6 +78,8 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
     cmd('rlstudio.deleteRun', (arg) => deleteRun(services, arg)),
     cmd('rlstudio.refreshRuns', () => refreshRuns(services)),
   );
+
+  registerRewardTesting(context, services);
 
   // Keep the runs folders in step with the workspace's configs and settings.
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.rlstudio.json');

@@ -11,15 +11,14 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync, rmSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { stepper } from './harness/steps';
 import { startCodeServer, REPO_ROOT, type CodeServer } from './harness/codeServer';
-import { openWorkbench, runCommand, answerQuickPick, waitForRow, screenshot, clickInlineAction, clickContextMenu, webviewWith,
+import { openWorkbench, runCommand, answerQuickPick, waitForRow, clickInlineAction, clickContextMenu, webviewWith,
   runRow, waitForNotification, type Workbench } from './harness/workbench';
 import { readEvents, lastStep, runDirs, findFile, findFiles, waitFor, killTrainers } from './harness/files';
 
 // A new user's first run, shortened to 20 RL steps (after the demo's own warm start).
 const DEMO_STEPS = 20;
-const t0 = Date.now();
-const lap = (m: string): void => console.log(`# [${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
 
 let server: CodeServer | undefined;
 let wb: Workbench | undefined;
@@ -41,17 +40,7 @@ const artifact = (name: string): string => {
   return path.join(dir, name);
 };
 
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    const v = await fn();
-    lap(name);
-    return v;
-  } catch (e) {
-    const shot = await screenshot(wb?.page, `e2e-training-${name.replace(/\W+/g, '-')}`);
-    if (server) console.log(`# code-server log: ${server.logFile}`);
-    throw new Error(`${name}: ${(e as Error).message}${shot ? `\nscreenshot: ${shot}` : ''}`);
-  }
-}
+const { lap, step } = stepper('e2e-training', () => wb?.page, () => server?.logFile);
 
 test('demo data -> GRPO run completes; a second run stops with a checkpoint and resumes', { timeout: 360_000 }, async () => {
   const python = path.join(REPO_ROOT, '.venv/bin/python');

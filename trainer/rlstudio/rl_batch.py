@@ -113,6 +113,7 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
             ids = ids_list[i]
             samples.append({
                 "group": i // G, "index": i % G, "prompt": prompts_text[i], "completion": texts[i],
+                "source": local[i].source,
                 "rewards": {n: (None if v != v else float(v)) for n, v in zip(scores.names, scores.per_function[i].tolist())},
                 "reward": float(scores.total[i]), "advantage": float(advantages[i]), "length": len(ids),
                 "truncated": bool(ro.truncated[i]), "completion_ids": ids,

@@ -131,6 +131,7 @@ def test_events_and_pruning_of_a_resumed_run(tmp_path):
     assert {"run_started", "resumed", "metrics", "samples", "checkpoint", "run_finished", "phase"} <= kinds
     sample = next(e for e in events(b) if e["type"] == "samples")["samples"][0]
     assert len(sample["completion_ids"]) == len(sample["tokens"]) == len(sample["loss_mask"]) == sample["length"]
+    assert Path(sample["source"].rpartition(":")[0]).is_file()  # the dataset row, for re-scoring with its columns
     # keep_last 2: only the two newest step checkpoints remain
     assert [c.name for c in list_checkpoints(b)] == ["step_4", "step_5"]
 

@@ -39,7 +39,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startCodeServer(userSettings: Record<string, unknown>): Promise<CodeServer> {
+/** `workspaceTrust`: keep VS Code's workspace trust on (the folder opens in restricted mode); off by default. */
+export async function startCodeServer(userSettings: Record<string, unknown>, options: { workspaceTrust?: boolean } = {}): Promise<CodeServer> {
   const problem = codeServerInstalled();
   if (problem) throw new Error(problem);
   mkdirSync(path.join(E2E_HOME, 'runs'), { recursive: true });
@@ -63,7 +64,8 @@ export async function startCodeServer(userSettings: Record<string, unknown>): Pr
   const out = openSync(logFile, 'a');
   const child: ChildProcess = spawn(NODE24, [ENTRY, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
     '--config', path.join(base, 'config.yaml'), '--user-data-dir', path.join(base, 'user-data'),
-    '--extensions-dir', dirs.extensions, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--extensions-dir', dirs.extensions, '--disable-telemetry', '--disable-update-check',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--ignore-last-opened', dirs.ws], {
     // own process group (like setsid): its helpers (ptyHost, file watcher, extension host, our trainers) stop together
     detached: true, stdio: ['ignore', out, out],
