@@ -2,11 +2,11 @@
 // (from templates).
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import type { Services } from '../services';
 import { buildTrainerCommand } from '../trainer/commandLine';
-import { LineSplitter } from '../trainer/trainerProcess';
+import { runProcess } from '../python/childProcess';
+import { abortSignalOf } from '../python/cancellation';
 import { RUN_CONFIG_TEMPLATES } from './runConfigTemplates';
 
 const DEMO_KINDS = [
@@ -37,24 +37,12 @@ export async function createDemoDataset(s: Services): Promise<vscode.Uri | undef
   mkdirSync(outDir, { recursive: true });
   s.log.info(`$ ${cmd.command} ${cmd.args.join(' ')}`);
   const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, cancellable: true,
-    title: `RL Studio: creating the ${kind.label} demo dataset` }, (_p, token) => new Promise<{ code: number | null; tail: string[] }>((resolve) => {
-    const tail: string[] = [];
-    const child = spawn(cmd.command, cmd.args, { cwd: cmd.cwd, env: cmd.env, shell: false });
-    const sub = token.onCancellationRequested(() => child.kill('SIGTERM'));
-    const split = new LineSplitter((line) => {
-      s.log.info(`[demo-data] ${line}`);
-      tail.push(line);
-      if (tail.length > 5) tail.shift();
-    });
-    child.stdout.setEncoding('utf8').on('data', (t: string) => split.push(t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => split.push(t));
-    child.on('error', (e) => resolve({ code: null, tail: [e.message] }));
-    child.on('close', (code) => {
-      split.flush();
-      sub.dispose();
-      resolve({ code: token.isCancellationRequested ? -1 : code, tail });
-    });
-  }));
+    title: `RL Studio: creating the ${kind.label} demo dataset` }, async (_p, token) => {
+    const result = await runProcess({ command: cmd.command, args: cmd.args, cwd: cmd.cwd, env: cmd.env },
+      { signal: abortSignalOf(token), keepLines: 5, onLine: (line) => s.log.info(`[demo-data] ${line}`) });
+    if (result.spawnError) return { code: null, tail: [result.spawnError.message] };
+    return { code: result.cancelled ? -1 : result.code, tail: result.tail };
+  });
   if (outcome.code === -1) return undefined;
   const configFile = path.join(outDir, `${kind.label}.rlstudio.json`);
   if (outcome.code !== 0 || !existsSync(configFile)) {

@@ -3,13 +3,13 @@
 // or a path typed in.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { PythonResolver } from './pythonResolver';
 import { pythonExtensionInterpreter } from './pythonResolver';
 import { venvPython } from './pythonDiscovery';
 import { trainerEnv } from '../trainer/commandLine';
-import { LineSplitter } from '../trainer/trainerProcess';
+import { runProcess } from './childProcess';
+import { abortSignalOf } from './cancellation';
 
 export async function setUpTrainerEnvironment(context: vscode.ExtensionContext, resolver: PythonResolver,
   log: vscode.LogOutputChannel): Promise<void> {
@@ -73,27 +73,16 @@ async function createManagedVenv(context: vscode.ExtensionContext, resolver: Pyt
     });
 }
 
-function runLogged(command: string, args: string[], log: vscode.LogOutputChannel, token: vscode.CancellationToken,
+async function runLogged(command: string, args: string[], log: vscode.LogOutputChannel, token: vscode.CancellationToken,
   onLine: (line: string) => void): Promise<number | null> {
-  return new Promise((resolve) => {
-    log.info(`$ ${command} ${args.join(' ')}`);
-    const child = spawn(command, args, { env: trainerEnv(process.env), shell: false });
-    const sub = token.onCancellationRequested(() => child.kill('SIGTERM'));
-    const splitter = new LineSplitter((line) => {
+  log.info(`$ ${command} ${args.join(' ')}`);
+  const result = await runProcess({ command, args, env: trainerEnv(process.env) }, {
+    signal: abortSignalOf(token),
+    onLine: (line) => {
       log.info(line);
       onLine(line);
-    });
-    child.stdout.setEncoding('utf8').on('data', (t: string) => splitter.push(t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => splitter.push(t));
-    child.on('error', (e) => {
-      log.error(`${command}: ${e.message}`);
-      sub.dispose();
-      resolve(null);
-    });
-    child.on('close', (code) => {
-      splitter.flush();
-      sub.dispose();
-      resolve(code);
-    });
+    },
   });
+  if (result.spawnError) log.error(`${command}: ${result.spawnError.message}`);
+  return result.spawnError ? null : result.code;
 }
