@@ -11,6 +11,7 @@ const targets = [
   ['run-config.schema.json', 'runConfig.ts'],
   ['trainer-event.schema.json', 'trainerEvent.ts'],
   ['validation-report.schema.json', 'validationReport.ts'],
+  ['serve-protocol.schema.json', 'serveProtocol.ts'],
 ];
 const check = process.argv.includes('--check');
 const banner = '/* Generated from schemas/ by scripts/gen-types.mjs (npm run gen:types). Do not edit. */';

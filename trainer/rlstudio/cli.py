@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     inf.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
     inf.add_argument("--json", action="store_true", help="print JSON lines")
 
+    sv = sub.add_parser("serve", help="a long-lived inference process: JSON lines over stdio "
+                        "(schemas/serve-protocol.schema.json) for the editor's inference panel")
+    sv.add_argument("--max-batch", type=int, default=16, help="generate requests decoded together at most")
+    sv.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    sv.add_argument("--shutdown-grace", type=float, default=10.0, help="seconds to let running work stop on shutdown")
+
     dd = sub.add_parser("demo-data", help="write a demo dataset and a ready config next to it")
     dd.add_argument("--kind", choices=["arithmetic", "finance"], required=True)
     dd.add_argument("--out", required=True)
@@ -70,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             from rlstudio.infer import infer_main
 
             return infer_main(args)
+        if args.command == "serve":
+            from rlstudio.serve.server import serve_main
+
+            return serve_main(args)
         if args.command == "demo-data":
             from rlstudio.demo import write_demo_data
 
