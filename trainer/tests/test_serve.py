@@ -18,24 +18,44 @@ PROMPTS = ["Ann has 3 apples and gets 2 more . How many apples does Ann have now
 
 
 @pytest.fixture(scope="module")
-def server():
+def varied_model(tmp_path_factory) -> Path:
+    """The tiny model with its weights scrambled: the untrained tiny model repeats one token, which would let a
+    decoder that mixes up positions or the cache still match; this one answers with varied tokens."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from rlstudio.tiny_model import tiny_model_dir
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir())
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.5)
+    folder = tmp_path_factory.mktemp("varied")
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(tiny_model_dir()).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(varied_model):
     client = ServeClient()
     loaded = client.call(id="load-tiny", type="load", model="tiny", checkpoint="builtin:tiny", device="cpu")
     assert loaded["type"] == "loaded", loaded
+    loaded = client.call(id="load-varied", type="load", model="varied", checkpoint=str(varied_model))
+    assert loaded["type"] == "loaded" and loaded["kind"] == "full" and loaded["run_dir"] is None, loaded
     yield client
     assert client.close() == 0
     client.assert_schema()
 
 
-def hf_greedy(prompts: list[str], max_tokens: int) -> list[list[int]]:
+def hf_greedy(folder: Path, prompts: list[str], max_tokens: int) -> list[list[int]]:
     """What plain transformers generate() answers greedily, one prompt at a time (the reference for serve's decoder)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from rlstudio.rollout import eos_ids
-    from rlstudio.tiny_model import tiny_model_dir
 
-    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir()).eval()
-    tok = AutoTokenizer.from_pretrained(tiny_model_dir())
+    model = AutoModelForCausalLM.from_pretrained(folder).eval()
+    tok = AutoTokenizer.from_pretrained(folder)
     out = []
     for p in prompts:
         ids = torch.tensor([tok(p, add_special_tokens=False)["input_ids"]])
@@ -45,11 +65,12 @@ def hf_greedy(prompts: list[str], max_tokens: int) -> list[list[int]]:
     return out
 
 
-def test_streamed_greedy_answers_batched_together_equal_plain_transformers(server):
-    ids = [server.send(id=f"g{i}", type="generate", model="tiny", prompt=p, sampling={"max_tokens": 12})
+def test_streamed_greedy_answers_batched_together_equal_plain_transformers(server, varied_model):
+    ids = [server.send(id=f"g{i}", type="generate", model="varied", prompt=p, sampling={"max_tokens": 12})
            for i, p in enumerate(PROMPTS)]
     finals = server.gather(ids)
-    expected = hf_greedy(PROMPTS, 12)
+    expected = hf_greedy(varied_model, PROMPTS, 12)
+    assert all(len(set(e)) > 3 for e in expected), expected  # varied answers: a wrong decoder cannot match by luck
     for i, rid in enumerate(ids):
         final, stream = finals[rid]
         tokens = [r for r in stream if r["type"] == "token"]
