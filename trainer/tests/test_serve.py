@@ -138,6 +138,30 @@ def test_a_10_mb_prompt_is_refused_with_its_size_and_the_model_limit(server):
                        sampling={"max_tokens": 2})["type"] == "generated"
 
 
+def test_a_lora_adapter_answers_as_peft_does_and_not_as_its_base(server, varied_model, tmp_path):
+    from peft import LoraConfig, PeftModel, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(1)
+    base = AutoModelForCausalLM.from_pretrained(varied_model)
+    adapter = get_peft_model(base, LoraConfig(r=4, lora_alpha=16, target_modules="all-linear", init_lora_weights=False))
+    adapter.save_pretrained(tmp_path / "adapter")
+    loaded = server.call(id="load-adapter", type="load", model="adapter", checkpoint=str(tmp_path / "adapter"))
+    assert loaded.get("kind") == "lora" and loaded["base"] == str(varied_model), loaded
+    got = server.call(id="adapter-g", type="generate", model="adapter", prompt=PROMPTS[0], sampling={"max_tokens": 10})
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(varied_model), str(tmp_path / "adapter"))
+    ids = server.call(id="base-g", type="generate", model="varied", prompt=PROMPTS[0], sampling={"max_tokens": 10})
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(varied_model)
+    prompt_ids = torch.tensor([tok(PROMPTS[0], add_special_tokens=False)["input_ids"]])
+    want = model.eval().generate(input_ids=prompt_ids, attention_mask=torch.ones_like(prompt_ids), max_new_tokens=10,
+                                 do_sample=False, pad_token_id=tok.pad_token_id)[0, prompt_ids.size(1):].tolist()
+    assert got["token_ids"] == want[: len(got["token_ids"])] and got["token_ids"]
+    assert got["token_ids"] != ids["token_ids"]  # the adapter changes the answer: it is really applied
+    server.call(id="unload-adapter", type="unload", model="adapter")
+
+
 # ---- checkpoints of a real (LoRA) run ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rlstudio.tiny_model import resolve_builtin
 from rlstudio.user_errors import UserError
 
 
@@ -121,12 +122,18 @@ def pick_device(name: str):
     return device
 
 
+def _tokenizer_folder(files: CheckpointFiles) -> str:
+    """An adapter saved without its tokenizer (plain peft save_pretrained) uses its base's."""
+    folder = Path(resolve_builtin(files.model_folder))
+    has_own = any((folder / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json"))
+    return files.model_folder if has_own or not files.adapter_base else files.adapter_base
+
+
 def load_model(files: CheckpointFiles, device, dtype_name: str = "auto"):
     """(model in eval mode on device, tokenizer, dtype): full weights, or the adapter on its base (not merged)."""
     from transformers import AutoModelForCausalLM
 
     from rlstudio.modeling import load_tokenizer, pick_dtype, quiet_transformers
-    from rlstudio.tiny_model import resolve_builtin
 
     quiet_transformers()
     check_intact(files)
@@ -139,7 +146,7 @@ def load_model(files: CheckpointFiles, device, dtype_name: str = "auto"):
             model = PeftModel.from_pretrained(base, files.model_folder)
         else:
             model = AutoModelForCausalLM.from_pretrained(resolve_builtin(files.model_folder), dtype=dtype)
-        tokenizer = load_tokenizer(resolve_builtin(files.model_folder))
+        tokenizer = load_tokenizer(resolve_builtin(_tokenizer_folder(files)))
     except Exception as e:  # noqa: BLE001 - any loader failure is a statement about this folder
         raise CheckpointLoadError(f"{files.requested}: could not be loaded: {type(e).__name__}: "
                                   f"{str(e).strip().splitlines()[0] if str(e).strip() else ''}") from None
