@@ -5,7 +5,14 @@
  * via the `definition` "ServeRequest".
  */
 export type ServeRequest =
-  LoadRequest | UnloadRequest | GenerateRequest | ScoreRequest | BatchRequest | CancelRequest | ShutdownRequest;
+  | LoadRequest
+  | UnloadRequest
+  | GenerateRequest
+  | ScoreRequest
+  | BatchRequest
+  | PromptsRequest
+  | CancelRequest
+  | ShutdownRequest;
 /**
  * This interface was referenced by `ServeProtocol`'s JSON-Schema
  * via the `definition` "RequestId".
@@ -23,6 +30,7 @@ export type ServeReply =
   | GeneratedReply
   | ScoredReply
   | BatchProgressReply
+  | PromptsReply
   | BatchDoneReply
   | OkReply
   | ErrorReply;
@@ -150,6 +158,19 @@ export interface BatchRequest {
   sampling?: Sampling;
   limit?: number;
   batch_size?: number;
+}
+/**
+ * Records of a dataset read as training reads it (any shape), for picking prompts: the file given, or the first training dataset of the model's run.
+ *
+ * This interface was referenced by `ServeProtocol`'s JSON-Schema
+ * via the `definition` "PromptsRequest".
+ */
+export interface PromptsRequest {
+  id: RequestId;
+  type: 'prompts';
+  model?: string;
+  path?: string;
+  limit?: number;
 }
 /**
  * This interface was referenced by `ServeProtocol`'s JSON-Schema
@@ -286,6 +307,29 @@ export interface BatchProgressReply {
   type: 'batch_progress';
   done: number;
   total: number;
+}
+/**
+ * This interface was referenced by `ServeProtocol`'s JSON-Schema
+ * via the `definition` "PromptsReply".
+ */
+export interface PromptsReply {
+  id: RequestId;
+  type: 'prompts';
+  path: string;
+  prompts: DatasetPrompt[];
+}
+/**
+ * This interface was referenced by `ServeProtocol`'s JSON-Schema
+ * via the `definition` "DatasetPrompt".
+ */
+export interface DatasetPrompt {
+  prompt: string | ChatMessage[];
+  reference: string | null;
+  columns: {};
+  /**
+   * file:line
+   */
+  source: string;
 }
 /**
  * This interface was referenced by `ServeProtocol`'s JSON-Schema

@@ -260,3 +260,16 @@ def test_a_torn_checkpoint_is_named_not_loaded(server, lora_run, tmp_path):
     assert "incomplete checkpoint" in reply["message"]
     reply = server.call(id="load-run", type="load", model="torn", checkpoint=str(lora_run))
     assert "a run directory, not a checkpoint" in reply["message"] and "final" in reply["message"]
+
+
+def test_prompts_of_the_runs_dataset_come_with_reference_and_columns(server, lora_run):
+    server.call(id="load-p", type="load", model="final-p", checkpoint=str(lora_run / "final"))
+    reply = server.call(id="prompts", type="prompts", model="final-p", limit=3)
+    assert reply["type"] == "prompts" and len(reply["prompts"]) == 3, reply
+    config = json.loads((lora_run / "config.json").read_text())
+    first = json.loads(Path(config["data"]["datasets"][0]["path"]).read_text().splitlines()[0])
+    got = reply["prompts"][0]
+    assert got["prompt"] == first["prompt"] and got["reference"] == first["reference"]
+    assert got["columns"]["a"] == first["a"] and got["source"].endswith(":1")
+    missing = server.call(id="prompts-missing", type="prompts", path="/no/such.jsonl")
+    assert missing["type"] == "error" and "/no/such.jsonl: file not found" in missing["message"]

@@ -140,3 +140,20 @@ def batch(server, req: dict) -> None:
 
     reply = run_batch(server, server.model(req["model"]), req)
     server.final({"id": req["id"], "type": "batch_done", **reply})
+
+
+def prompts(server, req: dict) -> None:
+    from rlstudio.data import load_dataset, resolve_path
+
+    if req.get("path"):
+        path = Path(req["path"]).expanduser()
+    else:
+        run_config = server.model(req["model"]).files.run_config if req.get("model") else None
+        datasets = ((run_config or {}).get("data") or {}).get("datasets") or []
+        if not datasets:
+            raise RequestError("prompts: give a path, or a model whose run config names a dataset")
+        path = resolve_path(datasets[0]["path"], Path("."))
+    records = load_dataset({"path": str(path), "max_samples": req.get("limit", 100)}, path.parent, where="prompts.path")
+    server.final({"id": req["id"], "type": "prompts", "path": str(path), "prompts": [
+        {"prompt": r.prompt, "reference": r.reference, "source": r.source,
+         "columns": {k: v for k, v in r.columns.items() if k not in ("prompt", "reference")}} for r in records]})
