@@ -15,6 +15,7 @@ import type { Services } from './services';
 import { startTraining, stopTraining, resumeTraining } from './commands/trainingCommands';
 import { createDemoDataset, newRunConfig } from './commands/demoCommands';
 import { revealRun, deleteRun, refreshRuns } from './commands/runCommands';
+import { registerInference } from './inference/registerInference';
 import { EXIT_INVALID, EXIT_REFUSED, EXIT_STOPPED, refusalText } from './trainer/exitCodes';
 
 export function activate(context: vscode.ExtensionContext): { store: RunStore } {
@@ -88,6 +89,8 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
   };
   vscode.workspace.textDocuments.forEach(maybeDiagnostics);
   context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(maybeDiagnostics));
+
+  registerInference(services); // Open Inference Panel, Try This Checkpoint (the panel loads on first use)
 
   // The panels register their own commands (openDashboard, openSamples, compareRuns) and webview serializers.
   void import('./panels/index').then((m) => m.registerPanels(context, store))
