@@ -25,12 +25,14 @@ export class AnswerView {
     this.error.textContent = '';
     clear(this.scores);
     this.el.removeAttribute('data-done');
+    this.el.removeAttribute('data-streamed');
     this.tokens = 0;
     this.started = performance.now();
   }
 
   append(text: string): void {
     this.tokens++;
+    this.el.setAttribute('data-streamed', String(this.tokens)); // how many token messages arrived before the answer
     this.text.append(document.createTextNode(text));
     const seconds = (performance.now() - this.started) / 1000;
     this.status.textContent = `${this.tokens} tokens · ${formatNumber(this.tokens / Math.max(seconds, 1e-3), 3)} tokens/s`;
@@ -51,6 +53,7 @@ export class AnswerView {
       }
     }
     if (a.scoreError) this.error.textContent = `Not scored: ${a.scoreError}`;
+    this.el.setAttribute('data-tokens', String(a.completionTokens));
     this.el.setAttribute('data-done', a.finishReason);
   }
 
