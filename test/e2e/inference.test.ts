@@ -1,45 +1,27 @@
 // End to end in real VS Code (code-server): a demo run trained from a terminal shows up in the Runs view; "Try This
 // Checkpoint" on its best model opens the inference panel, which answers a prompt picked from the run's dataset
 // with the answer streamed and scored by the run's reward functions; A/B against the base model answers side by
-// side; a batch over the dataset writes its JSONL into the run directory. The server is the real
+// side; a batch over the dataset writes its JSONL into the run directory; the server killed mid-batch is named in
+// the panel and the next request gets a new one. The server is the real
 // `python -m rlstudio serve` from the repo's .venv.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, readdirSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
-import { startCodeServer, REPO_ROOT, type CodeServer } from './harness/codeServer';
-import { openWorkbench, runCommand, waitForRow, screenshot, clickContextMenu, webviewWith, runRow, type Workbench } from './harness/workbench';
+import { startCodeServer, REPO_ROOT } from './harness/codeServer';
+import { E2eSession } from './harness/session';
+import { openWorkbench, runCommand, waitForRow, clickContextMenu, webviewWith, runRow } from './harness/workbench';
 import { runDirs } from './harness/files';
 
-const t0 = Date.now();
-const lap = (m: string): void => console.log(`# [${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-let server: CodeServer | undefined;
-let wb: Workbench | undefined;
-let passed = false;
-after(async () => {
-  await wb?.close().catch(() => undefined);
-  await server?.stop();
-  if (server && passed) rmSync(server.base, { recursive: true, force: true });
-  else if (server) console.log(`# kept ${server.base}`);
-});
+const session = new E2eSession('inference');
+const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => session.step(name, fn);
+after(() => session.close());
 
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    const v = await fn();
-    lap(name);
-    return v;
-  } catch (e) {
-    const shot = await screenshot(wb?.page, `e2e-inference-${name.replace(/\W+/g, '-')}`);
-    if (server) console.log(`# code-server log: ${server.logFile}`);
-    throw new Error(`${name}: ${(e as Error).message}${shot ? `\nscreenshot: ${shot}` : ''}`);
-  }
-}
-
-test('Try This Checkpoint: a streamed, scored answer; A/B against the base; a batch written as JSONL', { timeout: 300_000 }, async () => {
+test('Try This Checkpoint: a streamed, scored answer; A/B against the base; a batch written as JSONL; a killed server', { timeout: 300_000 }, async () => {
   const python = path.join(REPO_ROOT, '.venv/bin/python');
   assert.ok(existsSync(python), `${python} missing (bash scripts/bootstrap.sh python)`);
-  server = await step('code-server up', () => startCodeServer({ 'rlstudio.pythonPath': python }));
+  const server = session.server = await step('code-server up', () => startCodeServer({ 'rlstudio.pythonPath': python }));
   const demo = path.join(server.workspace, 'rlstudio-demo');
   const env = { ...process.env, OMP_NUM_THREADS: '1' };
   await step('demo run trained from a terminal (2 steps, an eval that writes best_model)', async () => {
@@ -57,7 +39,7 @@ test('Try This Checkpoint: a streamed, scored answer; A/B against the base; a ba
   assert.ok(runDir && existsSync(path.join(runDir, 'best_model')), `a run with best_model/ under ${demo}/runs`);
   const id = path.basename(runDir);
 
-  wb = await step('workbench loaded', () => openWorkbench(server!.url, server!.workspace, path.join(server!.base, 'chrome-profile')));
+  const wb = session.wb = await step('workbench loaded', () => openWorkbench(server.url, server.workspace, path.join(server.base, 'chrome-profile')));
   const { page } = wb;
   await step('the run in the Runs view', async () => {
     await runCommand(page, 'rlstudio.runs.focus', 'RL Studio: Focus on Runs View');
@@ -119,5 +101,42 @@ test('Try This Checkpoint: a streamed, scored answer; A/B against the base; a ba
     assert.match(await status.innerText(), /^4 answers · mean reward .* · accuracy .* \(4 with a reference\) · completed · saved to /);
     assert.ok(existsSync(output.replace(/\.jsonl$/, '.summary.json')));
   });
-  passed = true;
+  await step('the server killed mid-batch: the panel says so, and the next answer comes from a new server', async () => {
+    await panel.locator('input.batch-limit').fill('200');
+    await panel.locator('input.batch-limit').dispatchEvent('change');
+    await panel.locator('vscode-button.batch').click();
+    const status = panel.locator('.batch-status');
+    await until('batch progress', 60_000, async () => /^\d+ of \d+ prompts$/.test(await status.innerText()));
+    const pids = servePids(server.workspace);
+    assert.equal(pids.length, 1, `one serve process of this workspace: ${pids}`);
+    process.kill(pids[0], 'SIGKILL');
+    await until('the failure in the panel', 30_000, async () =>
+      /The inference process ended \(was ended by SIGKILL.*\)\. The next request starts a new one\./s.test(await status.innerText()));
+    await panel.locator('vscode-button.generate').click();
+    await panel.locator('.answer[data-slot="a"][data-done]:not([data-done="failed"])').waitFor({ timeout: 120_000 });
+    const again = servePids(server.workspace);
+    assert.equal(again.length, 1);
+    assert.notEqual(again[0], pids[0]);
+  });
+  session.passed = true;
 });
+
+async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Pids of `python -m rlstudio serve` processes started for this workspace (their cwd), not other sessions'. */
+function servePids(workspace: string): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return cmd.includes('rlstudio') && cmd.includes('serve') && readlinkSync(`/proc/${pid}/cwd`) === workspace;
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}

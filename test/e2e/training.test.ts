@@ -6,50 +6,28 @@
 // The trainer is the real one (python -m rlstudio from the repo's .venv). Screenshots go to test-artifacts/ on failure.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { startCodeServer, REPO_ROOT, type CodeServer } from './harness/codeServer';
-import { openWorkbench, runCommand, answerQuickPick, waitForRow, screenshot, clickInlineAction, clickContextMenu, webviewWith,
-  type Workbench } from './harness/workbench';
+import { startCodeServer, REPO_ROOT } from './harness/codeServer';
+import { E2eSession } from './harness/session';
+import { openWorkbench, runCommand, answerQuickPick, waitForRow, clickInlineAction, clickContextMenu, webviewWith } from './harness/workbench';
 import { readEvents, lastStep, runDirs, findFile, findFiles, waitFor, killTrainers } from './harness/files';
 
 const DEMO_STEPS = 3;
-const t0 = Date.now();
-const lap = (m: string): void => console.log(`# [${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-
-let server: CodeServer | undefined;
-let wb: Workbench | undefined;
-let passed = false;
-after(async () => {
-  await wb?.close().catch(() => undefined);
-  await server?.stop();
-  if (!server) return;
+const session = new E2eSession('training');
+const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => session.step(name, fn);
+after(() => session.close(async (server) => {
   const left = await killTrainers(path.join(server.workspace, 'rlstudio-demo', 'runs'));
   if (left.length) console.log(`# killed leftover trainer process(es): ${left.join(', ')}`);
-  // keep a failed run's folder (workspace, runs, logs) for a look; a passing one is removed
-  if (passed) rmSync(server.base, { recursive: true, force: true });
-  else console.log(`# kept ${server.base}`);
-});
-
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    const v = await fn();
-    lap(name);
-    return v;
-  } catch (e) {
-    const shot = await screenshot(wb?.page, `e2e-training-${name.replace(/\W+/g, '-')}`);
-    if (server) console.log(`# code-server log: ${server.logFile}`);
-    throw new Error(`${name}: ${(e as Error).message}${shot ? `\nscreenshot: ${shot}` : ''}`);
-  }
-}
+}));
 
 test('demo data -> GRPO run completes; a second run stops with a checkpoint and resumes', { timeout: 240_000 }, async () => {
   const python = path.join(REPO_ROOT, '.venv/bin/python');
   assert.ok(existsSync(python), `${python} missing (bash scripts/bootstrap.sh python)`);
-  server = await step('code-server up', () => startCodeServer({
+  const server = session.server = await step('code-server up', () => startCodeServer({
     'rlstudio.pythonPath': python, 'rlstudio.demo.maxSteps': DEMO_STEPS, 'rlstudio.stopGraceSeconds': 60,
   }));
-  wb = await step('workbench loaded', () => openWorkbench(server!.url, server!.workspace, path.join(server!.base, 'chrome-profile')));
+  const wb = session.wb = await step('workbench loaded', () => openWorkbench(server.url, server.workspace, path.join(server.base, 'chrome-profile')));
   const { page } = wb;
   const ws = server.workspace;
 
@@ -206,5 +184,5 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
   const activation = log ? /activated in ([\d.]+) ms/.exec(readFileSync(log, 'utf8'))?.[1] : undefined;
   console.log(`# activation time (activate() in the extension host): ${activation ?? '?'} ms`);
   assert.ok(activation, `activation time in ${log}`);
-  passed = true;
+  session.passed = true;
 });
