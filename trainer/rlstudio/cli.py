@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     sv.add_argument("--shutdown-grace", type=float, default=10.0, help="seconds to let running work stop on shutdown")
 
+    ox = sub.add_parser("export-onnx", help="a checkpoint as ONNX with past key/values (LoRA merged), tokenizer.json "
+                        "beside it, and a check that compares PyTorch's and onnxruntime's logits")
+    ox.add_argument("--checkpoint", required=True)
+    ox.add_argument("--out", default=None, help="folder for model.onnx (default: <checkpoint>/onnx)")
+    ox.add_argument("--tolerance", type=float, default=1e-4, help="largest logit difference the check accepts, relative to the largest logit")
+
     dd = sub.add_parser("demo-data", help="write a demo dataset and a ready config next to it")
     dd.add_argument("--kind", choices=["arithmetic", "finance"], required=True)
     dd.add_argument("--out", required=True)
@@ -80,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             from rlstudio.serve.server import serve_main
 
             return serve_main(args)
+        if args.command == "export-onnx":
+            from rlstudio.serve.onnx_export import export_main
+
+            return export_main(args)
         if args.command == "demo-data":
             from rlstudio.demo import write_demo_data
 

@@ -18,25 +18,6 @@ PROMPTS = ["Ann has 3 apples and gets 2 more . How many apples does Ann have now
 
 
 @pytest.fixture(scope="module")
-def varied_model(tmp_path_factory) -> Path:
-    """The tiny model with its weights scrambled: the untrained tiny model repeats one token, which would let a
-    decoder that mixes up positions or the cache still match; this one answers with varied tokens."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from rlstudio.tiny_model import tiny_model_dir
-
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir())
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(torch.randn_like(p) * 0.5)
-    folder = tmp_path_factory.mktemp("varied")
-    model.save_pretrained(folder)
-    AutoTokenizer.from_pretrained(tiny_model_dir()).save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def server(varied_model):
     client = ServeClient()
     loaded = client.call(id="load-tiny", type="load", model="tiny", checkpoint="builtin:tiny", device="cpu")
