@@ -18,6 +18,7 @@ import { createDemoDataset, newRunConfig } from './commands/demoCommands';
 import { revealRun, deleteRun, refreshRuns } from './commands/runCommands';
 import { EXIT_INVALID, EXIT_REFUSED, refusalText } from './trainer/exitCodes';
 import { registerRewardTesting } from './rewards/index';
+import { registerInference } from './inference/registerInference';
 
 export function activate(context: vscode.ExtensionContext): { store: RunStore } {
   const t0 = performance.now();
@@ -101,6 +102,8 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
   };
   vscode.workspace.textDocuments.forEach(maybeDiagnostics);
   context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(maybeDiagnostics));
+
+  registerInference(services); // Open Inference Panel, Try This Checkpoint (the panel loads on first use)
 
   // The panels register their own commands (openDashboard, openSamples, compareRuns) and webview serializers.
   void import('./panels/index').then((m) => m.registerPanels(context, store))

@@ -12,6 +12,7 @@ const targets = [
   ['trainer-event.schema.json', 'trainerEvent.ts'],
   ['validation-report.schema.json', 'validationReport.ts'],
   ['reward-test.schema.json', 'rewardTest.ts'],
+  ['serve-protocol.schema.json', 'serveProtocol.ts'],
 ];
 const check = process.argv.includes('--check');
 const banner = '/* Generated from schemas/ by scripts/gen-types.mjs (npm run gen:types). Do not edit. */';

@@ -12,6 +12,20 @@ export interface JsonLinesClientOptions {
   onExit?: (exit: ProcessExit, pid: number | undefined) => void;
   /** Lines of stderr kept to explain an unexpected exit. */
   keepStderrLines?: number;
+  /** How a request is written (default {id, method, params}); the id may be written as a string. */
+  encode?: (id: number, method: string, params: unknown) => unknown;
+  /** False for a reply that is not the request's last (a streamed token, progress): it goes to the request's
+   * onUpdate and restarts its timeout. Default: every reply is final. */
+  isFinal?: (reply: Record<string, unknown>) => boolean;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Replies before the final one (see JsonLinesClientOptions.isFinal). */
+  onUpdate?: (reply: Record<string, unknown>) => void;
+  /** On abort, ask the worker to stop this request (it then sends its final reply) instead of restarting it. */
+  cancel?: (id: number) => void;
 }
 
 export class WorkerError extends Error {
@@ -25,6 +39,8 @@ interface Pending {
   reject: (err: WorkerError) => void;
   timer: NodeJS.Timeout;
   method: string;
+  onUpdate?: (reply: Record<string, unknown>) => void;
+  rearm: () => void;
 }
 
 export class JsonLinesClient {
@@ -55,7 +71,7 @@ export class JsonLinesClient {
    * Sends {id, method, params} and resolves with the reply object (whatever the worker put beside the id). Rejects
    * with a WorkerError on timeout, cancellation or the worker's exit.
    */
-  request(method: string, params?: unknown, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Record<string, unknown>> {
+  request(method: string, params?: unknown, opts: RequestOptions = {}): Promise<Record<string, unknown>> {
     if (this.disposed) return Promise.reject(new WorkerError('the worker client was disposed', 'not-started'));
     const child = this.ensureStarted();
     const id = this.nextId++;
@@ -67,25 +83,37 @@ export class JsonLinesClient {
         opts.signal?.removeEventListener('abort', onAbort);
       };
       const onAbort = (): void => {
+        if (opts.cancel && this.pending.has(id)) return opts.cancel(id);
         finish();
         reject(new WorkerError(`${method} was cancelled; the worker was restarted`, 'cancelled'));
         this.restart(child);
       };
+      const arm = (): NodeJS.Timeout => setTimeout(() => {
+        entry.reject(new WorkerError(`${method} got no reply within ${(timeoutMs / 1000).toFixed(1)} s; the worker was stopped and will restart`, 'timeout'));
+        this.restart(child);
+      }, timeoutMs);
       const entry: Pending = {
         method,
+        onUpdate: opts.onUpdate,
         resolve: (reply) => { finish(); resolve(reply); },
         reject: (err) => { finish(); reject(err); },
-        timer: setTimeout(() => {
-          entry.reject(new WorkerError(`${method} got no reply within ${(timeoutMs / 1000).toFixed(1)} s; the worker was stopped and will restart`, 'timeout'));
-          this.restart(child);
-        }, timeoutMs),
+        timer: arm(),
+        rearm: () => { clearTimeout(entry.timer); entry.timer = arm(); },
       };
       this.pending.set(id, entry);
       if (opts.signal?.aborted) return onAbort();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       // a worker that failed to start or just died reports that through its exit, which fails this request
-      child.write(JSON.stringify({ id, method, params }) + '\n');
+      const message = this.options.encode ? this.options.encode(id, method, params) : { id, method, params };
+      child.write(JSON.stringify(message) + '\n');
     });
+  }
+
+  /** Writes one line to the running worker without waiting for a reply (a cancel); false when none runs. */
+  notify(message: unknown): boolean {
+    if (!this.child?.running) return false;
+    this.child.write(JSON.stringify(message) + '\n');
+    return true;
   }
 
   /** Ends the worker: stdin closed (it exits on its own), then killed if it lingers. */
@@ -132,9 +160,14 @@ export class JsonLinesClient {
       return;
     }
     const id = (reply as { id?: unknown } | null)?.id;
-    const entry = typeof id === 'number' && this.child === child ? this.pending.get(id) : undefined;
-    if (entry) entry.resolve(reply as Record<string, unknown>);
-    else this.options.onLog?.(line, stream);
+    const key = typeof id === 'number' ? id : typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : undefined;
+    const entry = key !== undefined && this.child === child ? this.pending.get(key) : undefined;
+    const record = reply as Record<string, unknown>;
+    if (!entry) this.options.onLog?.(line, stream);
+    else if (this.options.isFinal && !this.options.isFinal(record)) {
+      entry.rearm();
+      entry.onUpdate?.(record);
+    } else entry.resolve(record);
   }
 
   private restart(child: ChildLines): void {

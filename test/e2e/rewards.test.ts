@@ -6,25 +6,19 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { stepper } from './harness/steps';
-import { startCodeServer, REPO_ROOT, type CodeServer } from './harness/codeServer';
-import { openWorkbench, runCommand, webviewWith, type Workbench } from './harness/workbench';
+import { E2eSession } from './harness/session';
+import { startCodeServer, REPO_ROOT } from './harness/codeServer';
+import { openWorkbench, runCommand, webviewWith } from './harness/workbench';
 import { readEvents } from './harness/files';
 
-let server: CodeServer | undefined;
-let wb: Workbench | undefined;
-let passed = false;
-after(async () => {
-  await wb?.close().catch(() => undefined);
-  await server?.stop();
-  if (server && passed) rmSync(server.base, { recursive: true, force: true });
-  else if (server) console.log(`# kept ${server.base}`);
-});
+const session = new E2eSession('rewards');
+after(() => session.close());
 
-const { lap, step } = stepper('e2e-rewards', () => wb?.page, () => server?.logFile);
+const lap = session.lap.bind(session);
+const step = session.step.bind(session);
 
 const BROKEN = [
   'def has_answer(completions, **kwargs):',
@@ -94,7 +88,7 @@ const stateOf = (rows: string[], name: string): string => rows.find((r) => r.sta
 test('reward cases run from the CodeLens and show in the Test Explorer with located failures', { timeout: 240_000 }, async () => {
   const python = path.join(REPO_ROOT, '.venv/bin/python');
   assert.ok(existsSync(python), `${python} missing (bash scripts/bootstrap.sh python)`);
-  server = await step('code-server up', () => startCodeServer({ 'rlstudio.pythonPath': python, 'testing.automaticallyOpenPeekView': 'never',
+  const server = session.server = await step('code-server up', () => startCodeServer({ 'rlstudio.pythonPath': python, 'testing.automaticallyOpenPeekView': 'never',
     'rlstudio.rewards.datasetRows': 5, 'rlstudio.rewards.completionColumn': 'reference' }));
   const demo = path.join(server.workspace, 'rlstudio-demo');
   execFileSync(python, ['-m', 'rlstudio', 'demo-data', '--kind', 'arithmetic', '--out', demo]);
@@ -106,7 +100,7 @@ test('reward cases run from the CodeLens and show in the Test Explorer with loca
     '--set', 'eval.enabled=false', '--set', 'logging.completions_steps=1', '--set', 'logging.report_to=[]'], { stdio: 'ignore' }));
   writeFileSync(path.join(server.workspace, 'broken_rewards.py'), BROKEN);
   writeFileSync(path.join(server.workspace, 'broken_rewards.py.cases.jsonl'), BROKEN_CASES);
-  wb = await step('workbench loaded', () => openWorkbench(server!.url, server!.workspace, path.join(server!.base, 'chrome-profile')));
+  const wb = session.wb = await step('workbench loaded', () => openWorkbench(server.url, server.workspace, path.join(server.base, 'chrome-profile')));
   const { page } = wb;
 
   await step('demo reward file shows "Run cases"; its cases pass in the Test Explorer', async () => {
@@ -178,5 +172,5 @@ test('reward cases run from the CodeLens and show in the Test Explorer with loca
       await page.waitForTimeout(500);
     }
   });
-  passed = true;
+  session.passed = true;
 });

@@ -9,30 +9,22 @@
 // The trainer is the real one (python -m rlstudio from the repo's .venv). Screenshots go to test-artifacts/ on failure.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync, rmSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { stepper } from './harness/steps';
-import { startCodeServer, REPO_ROOT, type CodeServer } from './harness/codeServer';
+import { E2eSession } from './harness/session';
+import { startCodeServer, REPO_ROOT } from './harness/codeServer';
 import { openWorkbench, runCommand, answerQuickPick, waitForRow, clickInlineAction, clickContextMenu, webviewWith,
-  runRow, waitForNotification, type Workbench } from './harness/workbench';
+  runRow, waitForNotification } from './harness/workbench';
 import { readEvents, lastStep, runDirs, findFile, findFiles, waitFor, killTrainers } from './harness/files';
 
 // A new user's first run, shortened to 20 RL steps (after the demo's own warm start).
 const DEMO_STEPS = 20;
 
-let server: CodeServer | undefined;
-let wb: Workbench | undefined;
-let passed = false;
-after(async () => {
-  await wb?.close().catch(() => undefined);
-  await server?.stop();
-  if (!server) return;
+const session = new E2eSession('training');
+after(() => session.close(async (server) => {
   const left = await killTrainers(path.join(server.workspace, 'rlstudio-demo', 'runs'));
   if (left.length) console.log(`# killed leftover trainer process(es): ${left.join(', ')}`);
-  // keep a failed run's folder (workspace, runs, logs) for a look; a passing one is removed
-  if (passed) rmSync(server.base, { recursive: true, force: true });
-  else console.log(`# kept ${server.base}`);
-});
+}));
 
 const artifact = (name: string): string => {
   const dir = path.join(REPO_ROOT, 'test-artifacts');
@@ -40,15 +32,16 @@ const artifact = (name: string): string => {
   return path.join(dir, name);
 };
 
-const { lap, step } = stepper('e2e-training', () => wb?.page, () => server?.logFile);
+const lap = session.lap.bind(session);
+const step = session.step.bind(session);
 
 test('demo data -> GRPO run completes; a second run stops with a checkpoint and resumes', { timeout: 360_000 }, async () => {
   const python = path.join(REPO_ROOT, '.venv/bin/python');
   assert.ok(existsSync(python), `${python} missing (bash scripts/bootstrap.sh python)`);
-  server = await step('code-server up', () => startCodeServer({
+  const server = session.server = await step('code-server up', () => startCodeServer({
     'rlstudio.pythonPath': python, 'rlstudio.demo.maxSteps': DEMO_STEPS, 'rlstudio.stopGraceSeconds': 60,
   }));
-  wb = await step('workbench loaded', () => openWorkbench(server!.url, server!.workspace, path.join(server!.base, 'chrome-profile')));
+  const wb = session.wb = await step('workbench loaded', () => openWorkbench(server.url, server.workspace, path.join(server.base, 'chrome-profile')));
   const { page } = wb;
   const ws = server.workspace;
 
@@ -288,5 +281,5 @@ test('demo data -> GRPO run completes; a second run stops with a checkpoint and 
   const activation = log ? /activated in ([\d.]+) ms/.exec(readFileSync(log, 'utf8'))?.[1] : undefined;
   console.log(`# activation time (activate() in the extension host): ${activation ?? '?'} ms`);
   assert.ok(activation, `activation time in ${log}`);
-  passed = true;
+  session.passed = true;
 });

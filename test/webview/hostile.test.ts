@@ -79,3 +79,28 @@ test('dashboard shows hostile run ids, metric names, config values and alert tex
   assert.match((await p.page.textContent('.field-best'))!, /0.7 @ step 2/);
   await p.page.context().close();
 });
+
+test('inference panel shows hostile answers, streamed tokens, prompts, checkpoint labels and reward names as text', async () => {
+  const p = await openPanel(h, 'inference');
+  const evil = payloads(h.origin);
+  const fnName = `<b onmouseover="window.__pwned='fn'">fn</b>`;
+  await p.send({ type: 'init', backend: 'PyTorch (serve)', selected: { a: evil[0], b: null },
+    choices: evil.map((label, i) => ({ label, checkpoint: `/runs/${i}` })) });
+  await p.send({ type: 'loaded', slot: 'a', checkpoint: evil[0], kind: 'lora', rewardFunctions: [fnName], rewardsError: null,
+    seconds: 1, promptsFile: '/d.jsonl', prompts: evil.map((prompt) => ({ prompt, reference: evil[1], columns: {}, source: 'd.jsonl:1' })) });
+  await p.page.selectOption('select.dataset-prompts', '2');
+  await p.page.click('vscode-button.generate');
+  const asked = await p.waitForPosted('generate');
+  assert.equal(asked.prompt, evil[2]); // the picked prompt goes back as the same text
+  for (const t of evil) await p.send({ type: 'token', requestId: asked.requestId, slot: 'a', text: t });
+  assert.equal(await p.page.locator('.answer[data-slot="a"]').getAttribute('data-streamed'), String(evil.length));
+  assert.equal(await p.page.locator('.answer[data-slot="a"] .answer-text').textContent(), evil.join(''));
+  await p.send({ type: 'answer', requestId: asked.requestId, slot: 'a', text: evil.join('\n'), completionTokens: 6, seconds: 0.5,
+    firstTokenSeconds: 0.1, finishReason: 'stop', scores: { total: 1, per_function: { [fnName]: 1 }, correct: true }, scoreError: evil[3] });
+  await p.send({ type: 'failed', requestId: null, slot: null, message: evil[4] });
+  await p.page.waitForSelector('.answer[data-slot="a"][data-done="stop"]');
+  assert.equal(await p.page.locator('.answer[data-slot="a"] .answer-text').textContent(), evil.join('\n'));
+  await assertInert(p, 'inference', [...evil, fnName]);
+  await p.screenshot('inference-hostile');
+  await p.page.context().close();
+});

@@ -43,6 +43,18 @@ def _parser() -> argparse.ArgumentParser:
     inf.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
     inf.add_argument("--json", action="store_true", help="print JSON lines")
 
+    sv = sub.add_parser("serve", help="a long-lived inference process: JSON lines over stdio "
+                        "(schemas/serve-protocol.schema.json) for the editor's inference panel")
+    sv.add_argument("--max-batch", type=int, default=16, help="generate requests decoded together at most")
+    sv.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    sv.add_argument("--shutdown-grace", type=float, default=10.0, help="seconds to let running work stop on shutdown")
+
+    ox = sub.add_parser("export-onnx", help="a checkpoint as ONNX with past key/values (LoRA merged), tokenizer.json "
+                        "beside it, and a check that compares PyTorch's and onnxruntime's logits")
+    ox.add_argument("--checkpoint", required=True)
+    ox.add_argument("--out", default=None, help="folder for model.onnx (default: <checkpoint>/onnx)")
+    ox.add_argument("--tolerance", type=float, default=1e-4, help="largest logit difference the check accepts, relative to the largest logit")
+
     dd = sub.add_parser("demo-data", help="write a demo dataset and a ready config next to it")
     dd.add_argument("--kind", choices=["arithmetic", "finance"], required=True)
     dd.add_argument("--out", required=True)
@@ -78,6 +90,14 @@ def main(argv: list[str] | None = None) -> int:
             from rlstudio.infer import infer_main
 
             return infer_main(args)
+        if args.command == "serve":
+            from rlstudio.serve.server import serve_main
+
+            return serve_main(args)
+        if args.command == "export-onnx":
+            from rlstudio.serve.onnx_export import export_main
+
+            return export_main(args)
         if args.command == "demo-data":
             from rlstudio.demo import write_demo_data
 

@@ -2,38 +2,17 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import torch
 
 
-def _model_folder(path: Path) -> Path:
-    return path / "model" if (path / "model").is_dir() else path
-
-
 def load_for_inference(checkpoint: Path, device: torch.device):
-    from rlstudio.modeling import load_tokenizer, quiet_transformers
+    """(model, tokenizer) of a checkpoint folder as serve loads it (manifest checked, LoRA adapter on its base)."""
+    from rlstudio.serve.checkpoints import load_model, locate
 
-    quiet_transformers()
-    folder = _model_folder(Path(checkpoint))
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{checkpoint}: no such checkpoint folder")
-    adapter = folder / "adapter_config.json"
-    from transformers import AutoModelForCausalLM
-
-    if adapter.is_file():
-        from peft import PeftModel
-
-        from rlstudio.tiny_model import resolve_builtin
-
-        base_name = json.loads(adapter.read_text())["base_model_name_or_path"]
-        base = AutoModelForCausalLM.from_pretrained(resolve_builtin(base_name))
-        model = PeftModel.from_pretrained(base, str(folder))
-    else:
-        model = AutoModelForCausalLM.from_pretrained(str(folder))
-    model.to(device).eval()
-    return model, load_tokenizer(str(folder))
+    model, tokenizer, _ = load_model(locate(str(checkpoint)), device)
+    return model, tokenizer
 
 
 def _read_prompts(args) -> list[str]:
@@ -60,11 +39,7 @@ def infer_main(args) -> int:
     data_cfg = cfg.get("data", {"chat_template": "auto"})
     max_new = args.max_new_tokens or cfg.get("grpo", {}).get("max_completion_length", 256)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        model, tok = load_for_inference(ckpt, device)
-    except (FileNotFoundError, OSError, ValueError) as e:
-        print(f"infer: {e}", file=sys.stderr)
-        return 2
+    model, tok = load_for_inference(ckpt, device)  # a CheckpointLoadError is a UserError: its message, exit 2
     prompts = _read_prompts(args)
     rendered = [render_prompt(PromptRecord(prompt=p, reference=None), tok, data_cfg) for p in prompts]
     params = SamplingParams(max_new, temperature=args.temperature or 1.0, do_sample=args.temperature > 0)

@@ -9,3 +9,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def varied_model(tmp_path_factory):
+    """The tiny model with its weights scrambled: the untrained tiny model repeats one token, which would let a
+    decoder that mixes up positions or the cache still match; this one answers with varied tokens."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from rlstudio.tiny_model import tiny_model_dir
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir())
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.5)
+    folder = tmp_path_factory.mktemp("varied")
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(tiny_model_dir()).save_pretrained(folder)
+    return folder

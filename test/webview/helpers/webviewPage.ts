@@ -74,7 +74,7 @@ export interface OpenedPage {
   screenshot(name: string, fullPage?: boolean): Promise<string>;
 }
 
-export async function openPanel(h: Harness, panel: 'dashboard' | 'samples' | 'rewardResults', opts: { theme?: ThemeKind; state?: unknown; width?: number; height?: number } = {}): Promise<OpenedPage> {
+export async function openPanel(h: Harness, panel: 'dashboard' | 'samples' | 'rewardResults' | 'inference', opts: { theme?: ThemeKind; state?: unknown; width?: number; height?: number } = {}): Promise<OpenedPage> {
   const context = await h.browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const requests: string[] = [];

@@ -1,0 +1,1 @@
+"""`python -m rlstudio serve`: a long-lived inference process speaking JSON lines over stdio (schemas/serve-protocol)."""
