@@ -225,9 +225,9 @@ export interface GrpoConfig {
    */
   epsilon_high?: number | null;
   /**
-   * Loss aggregation. grpo: mean over each sequence's tokens, then over sequences. bnpo: mean over the local batch's tokens. dr_grpo: sum over tokens / (batch size x max_completion_length). dapo: sum over tokens / tokens in the global accumulated batch.
+   * Loss, as TRL's GRPOConfig. grpo: mean over each sequence's tokens, then over sequences. bnpo: mean over the local batch's tokens. dr_grpo: sum over tokens / (batch size x max_completion_length). dapo: sum over tokens / tokens in the global accumulated batch. cispo: REINFORCE on log-probs weighted by the importance ratio clipped at epsilon_high (no gradient through the weight; set epsilon_high, e.g. 5.0), dapo's normaliser. sapo: a soft sigmoid gate on the ratio (sapo_temperature_pos/neg) instead of the hard clip, grpo's aggregation. luspo: sum over each sequence's tokens, mean over sequences (use importance_sampling_level sequence). vespo: log-probs weighted by a gamma function of the sequence ratio (vespo_k_*, vespo_lambda_*), dapo's normaliser; token level only.
    */
-  loss_type?: 'grpo' | 'bnpo' | 'dr_grpo' | 'dapo';
+  loss_type?: 'grpo' | 'bnpo' | 'dr_grpo' | 'dapo' | 'cispo' | 'sapo' | 'luspo' | 'vespo';
   /**
    * Divide advantages by the reward std of the group, of the whole batch, or not at all (Dr. GRPO).
    */
@@ -244,6 +244,46 @@ export interface GrpoConfig {
    * token: one ratio per token (GRPO). sequence: one length-normalised ratio per sequence (GSPO).
    */
   importance_sampling_level?: 'token' | 'sequence';
+  /**
+   * Multiply the k3 KL term by the importance ratio so its gradient is unbiased when the batch is off-policy (TRL 1.16's default). Only matters with beta > 0.
+   */
+  use_bias_correction_kl?: boolean;
+  /**
+   * Two-sided GRPO: cap on the unclipped importance ratio, so a negative-advantage token cannot push the ratio up without bound. null: off. Use a value above 1 + epsilon_high.
+   */
+  delta?: number | null;
+  /**
+   * sapo: temperature of the soft gate for tokens with a positive advantage.
+   */
+  sapo_temperature_pos?: number;
+  /**
+   * sapo: temperature of the soft gate for tokens with a zero or negative advantage.
+   */
+  sapo_temperature_neg?: number;
+  /**
+   * vespo: power k of the gamma weight e^lambda w^k e^(-lambda w) of the sequence ratio w, for a non-negative advantage.
+   */
+  vespo_k_pos?: number;
+  /**
+   * vespo: decay lambda of the gamma weight, for a non-negative advantage.
+   */
+  vespo_lambda_pos?: number;
+  /**
+   * vespo: power k of the gamma weight, for a negative advantage.
+   */
+  vespo_k_neg?: number;
+  /**
+   * vespo: decay lambda of the gamma weight, for a negative advantage.
+   */
+  vespo_lambda_neg?: number;
+  /**
+   * Off-policy sequence mask (DeepSeek-V3.2): leave out a negative-advantage completion whose mean per-token log(pi_old / pi) exceeds this. null: off. Acts only with num_iterations > 1 (otherwise every batch is on-policy).
+   */
+  off_policy_mask_threshold?: number | null;
+  /**
+   * Keep in the policy loss only this top fraction of tokens by entropy ('Beyond the 80/20 rule': 0.2 keeps the 20% most uncertain tokens of each micro-batch). 1.0: every token.
+   */
+  top_entropy_quantile?: number;
 }
 /**
  * Optimisation, named as in transformers' TrainingArguments.
