@@ -56,7 +56,7 @@ export interface ModelConfig {
    */
   device?: 'auto' | 'cpu' | 'cuda';
   /**
-   * Recompute activations in the backward pass to save memory (slower). Applied on CUDA and CPU alike.
+   * Recompute activations in the backward pass to save memory (slower). Applied on CUDA and CPU alike. TRL defaults to true; RL Studio to false because checkpointing only costs time (about a third more per step) on models that fit without it: turn it on when a model does not fit.
    */
   gradient_checkpointing?: boolean;
   /**
@@ -193,7 +193,7 @@ export interface GrpoConfig {
    */
   num_generations?: number;
   /**
-   * Most tokens generated per completion.
+   * Most tokens generated per completion (512, TRL's default).
    */
   max_completion_length?: number;
   /**
@@ -313,7 +313,7 @@ export interface TrainingConfig {
    */
   max_steps?: number;
   /**
-   * Passes over the prompts when max_steps is -1.
+   * Passes over the prompts when max_steps is -1 (3, as TRL).
    */
   num_train_epochs?: number;
   /**
@@ -434,11 +434,11 @@ export interface EvalConfig {
  */
 export interface LoggingConfig {
   /**
-   * Write a metrics event every this many optimizer steps.
+   * Write a metrics event every this many optimizer steps; with more than 1, each value is the mean over the steps since the last event, as in TRL. TRL defaults to 10; RL Studio to 1 because its dashboard is live and a 10-step gap hides the start of a short run.
    */
   logging_steps?: number;
   /**
-   * Write samples events (prompts, completions, rewards, token masks).
+   * Write samples events (prompts, completions, rewards, token masks). TRL defaults to false; RL Studio to true because the samples viewer is how you see what the reward rewards.
    */
   log_completions?: boolean;
   /**

@@ -204,3 +204,17 @@ def test_loss_grid_matches_trl(monkeypatch):
         worst, checked = max(worst, *diffs.values()), checked + 1
     assert not failures, f"{len(failures)} of {checked} cases differ, e.g. {failures[:3]}"
     print(f"loss grid: {checked} cases, max difference {worst:.2e}")
+
+
+@pytest.mark.parametrize("loss_type,same", [("bnpo", False), ("dapo", True)])
+def test_deliberate_difference_no_generation_batch_shuffle(monkeypatch, loss_type, same):
+    """NO_GENERATION_BATCH_SHUFFLE: TRL's micro-batches come from a shuffled generation batch. Fed TRL's order, a
+    per-micro-batch normaliser (bnpo) gives another loss; dapo's whole-batch normaliser gives the same one."""
+    case = (loss_type, "token", "beta0", None, None, 1, 2, False, "plain")
+    mask, logps, old, ref, entropies, advantages = _loss_tensors(0, 1)
+    ours, ours_grad, _ = _rlstudio_step(case, mask, logps, old, ref, entropies, advantages, monkeypatch)
+    shuffled = torch.tensor([0, 2, 1, 3])  # one of TRL's permutations: other rows share each micro-batch
+    theirs, their_grad, _ = _trl_step(case, mask[shuffled], logps[shuffled], old, ref[shuffled], entropies[shuffled],
+                                      advantages[shuffled])
+    assert (abs(ours - theirs) < TOL) == same, NO_GENERATION_BATCH_SHUFFLE
+    assert (_close(ours_grad[shuffled], their_grad) < TOL) == same
