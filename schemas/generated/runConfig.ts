@@ -245,6 +245,21 @@ export interface GrpoConfig {
    */
   importance_sampling_level?: 'token' | 'sequence';
   /**
+   * grpo: a completion's reward minus its group's mean, scaled per scale_rewards. rloo (TRL's RLOOTrainer): its reward minus the mean of the other completions of its group (leave-one-out), unscaled unless normalize_advantages; the loss, KL and clipping stay GRPO's.
+   */
+  advantage_estimator?: 'grpo' | 'rloo';
+  /**
+   * rloo: standardise the advantages over the whole batch (TRL's RLOOConfig.normalize_advantages).
+   */
+  normalize_advantages?: boolean;
+  /**
+   * rloo: clip each completion's total reward to [low, high] before the baseline (TRL's RLOOConfig.reward_clip_range). null: no clipping.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  reward_clip_range?: [number, number] | null;
+  /**
    * Multiply the k3 KL term by the importance ratio so its gradient is unbiased when the batch is off-policy (TRL 1.16's default). Only matters with beta > 0.
    */
   use_bias_correction_kl?: boolean;

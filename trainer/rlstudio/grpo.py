@@ -35,13 +35,22 @@ class Advantages:
     reward_std: float  # std over the batch's scorable rows (TRL's `reward_std`)
 
 
-def compute_advantages(rewards: torch.Tensor, num_generations: int, scale_rewards: str = "group") -> Advantages:
+def compute_advantages(rewards: torch.Tensor, num_generations: int, scale_rewards: str = "group",
+                       estimator: str = "grpo", normalize_advantages: bool = False,
+                       reward_clip_range: tuple[float, float] | None = None) -> Advantages:
     """rewards: [B] in group order (B = prompts x G), NaN for an unscorable row: such a row is left out of its
-    group's mean and std and gets advantage 0 (TRL >= 1.6). (R - group mean), divided by a std per scale_rewards."""
+    group's mean and std and gets advantage 0 (TRL >= 1.6).
+    estimator grpo: (R - group mean), divided by a std per scale_rewards. rloo (TRL's RLOOTrainer): R minus the mean
+    of the other scorable rewards of its group, rewards clipped to reward_clip_range first, the advantages then
+    standardised over the batch when normalize_advantages (scale_rewards does not apply)."""
     if rewards.numel() % num_generations:
         raise ValueError(f"{rewards.numel()} rewards are not a whole number of groups of {num_generations}")
     if scale_rewards not in ("group", "batch", "none"):
         raise ValueError(f"unknown scale_rewards {scale_rewards!r}")
+    if estimator == "rloo":
+        return _rloo_advantages(rewards, num_generations, normalize_advantages, reward_clip_range)
+    if estimator != "grpo":
+        raise ValueError(f"unknown advantage_estimator {estimator!r}")
     grouped = rewards.view(-1, num_generations)
     mean = torch.nanmean(grouped, dim=1).repeat_interleave(num_generations)
     if scale_rewards == "batch":  # the batch std is also what frac_reward_zero_std tests
@@ -54,6 +63,23 @@ def compute_advantages(rewards: torch.Tensor, num_generations: int, scale_reward
     zero_std = torch.isclose(std, torch.zeros_like(std))
     return Advantages(torch.nan_to_num(advantages, nan=0.0), mean, std, float(zero_std.float().mean()),
                       float(torch.nanmean(rewards)), float(nanstd(rewards)))
+
+
+def _rloo_advantages(rewards: torch.Tensor, G: int, normalize: bool, clip_range) -> Advantages:
+    logged_mean, logged_std = float(torch.nanmean(rewards)), float(nanstd(rewards))  # before clipping, as TRL logs
+    if clip_range:
+        rewards = rewards.clamp(min=clip_range[0], max=clip_range[1])
+    grouped = rewards.view(-1, G)
+    scorable = (~torch.isnan(grouped)).sum(dim=1, keepdim=True)
+    # leave-one-out over scorable siblings: a lone scorable row (0/0) and unscorable rows end NaN, then 0
+    baselines = ((torch.nansum(grouped, dim=1, keepdim=True) - grouped) / (scorable - 1)).view(-1)
+    advantages = rewards - baselines
+    if normalize:
+        advantages = (advantages - torch.nanmean(advantages)) / (nanstd(advantages) + STD_EPS)
+    std = nanstd(grouped, dim=1).repeat_interleave(G)
+    zero_std = torch.isclose(std, torch.zeros_like(std))
+    return Advantages(torch.nan_to_num(advantages, nan=0.0), baselines, std, float(zero_std.float().mean()),
+                      logged_mean, logged_std)
 
 
 def k3_kl(logps: torch.Tensor, ref_logps: torch.Tensor) -> torch.Tensor:

@@ -70,7 +70,8 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     total = torch.cat([t for t, _ in gathered])
     per_function = torch.cat([pf for _, pf in gathered])
     adv, reward_metrics = reward_advantages(RewardScores(per_function, total, scores.names, scores.weights,
-                                                         torch.isnan(per_function).all(dim=1)), G, g["scale_rewards"])
+                                                         torch.isnan(per_function).all(dim=1)), G, g["scale_rewards"],
+                                        g["advantage_estimator"], g["normalize_advantages"], g["reward_clip_range"])
     advantages = adv.advantages[lo:lo + per_rank].to(ctx.device)
 
     loss_mask = ro.completion_mask.float()
@@ -127,10 +128,12 @@ def completion_length_metrics(lengths: torch.Tensor, truncated: torch.Tensor) ->
     }
 
 
-def reward_advantages(scores: RewardScores, num_generations: int, scale_rewards: str) -> tuple[Advantages, dict]:
+def reward_advantages(scores: RewardScores, num_generations: int, scale_rewards: str, estimator: str = "grpo",
+                      normalize_advantages: bool = False, reward_clip_range=None) -> tuple[Advantages, dict]:
     """Advantages and reward metrics of the global batch. A row no reward function applies to is unscorable: NaN
     keeps it out of its group's baseline and of reward / reward_std, and its advantage is 0 (TRL >= 1.6)."""
-    adv = compute_advantages(scores.total.masked_fill(scores.all_none, float("nan")), num_generations, scale_rewards)
+    adv = compute_advantages(scores.total.masked_fill(scores.all_none, float("nan")), num_generations, scale_rewards,
+                             estimator, normalize_advantages, reward_clip_range)
     metrics = {"reward": adv.reward_mean, "reward_std": adv.reward_std, "frac_reward_zero_std": adv.frac_zero_std,
                **scores.function_metrics()}
     return adv, metrics

@@ -95,11 +95,23 @@ def test_log_window_averages_every_metric_but_the_current_state():
     assert w.flush() == {}
 
 
+def test_rloo_leave_one_out_baseline_over_scorable_siblings():
+    from rlstudio.grpo import compute_advantages
+
+    a = compute_advantages(torch.tensor([1.0, 0.0, 0.0, 1.0]), 4, estimator="rloo").advantages
+    assert torch.allclose(a, torch.tensor([2 / 3, -2 / 3, -2 / 3, 2 / 3]))
+    none_row = compute_advantages(torch.tensor([1.0, float("nan"), 0.0, 1.0]), 4, estimator="rloo").advantages
+    assert torch.allclose(none_row, torch.tensor([0.5, 0.0, -1.0, 0.5]))
+    clipped = compute_advantages(torch.tensor([3.0, 0.0]), 2, estimator="rloo", reward_clip_range=(0.0, 1.0))
+    assert clipped.advantages.tolist() == [1.0, -1.0] and clipped.reward_mean == 1.5  # logged before clipping
+
+
 SETTINGS = {
     "cispo": {"loss_type": "cispo", "epsilon_high": 5.0},
     "sapo": {"loss_type": "sapo"},
     "luspo": {"loss_type": "luspo", "importance_sampling_level": "sequence"},
     "vespo": {"loss_type": "vespo", "num_iterations": 2},
+    "rloo": {"advantage_estimator": "rloo", "normalize_advantages": True, "reward_clip_range": [-1.3, 0.0]},
     "stability": {"delta": 1.5, "epsilon_high": 0.28, "top_entropy_quantile": 0.5, "off_policy_mask_threshold": 0.01,
                   "num_iterations": 2, "beta": 0.04},
 }

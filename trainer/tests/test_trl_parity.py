@@ -63,7 +63,7 @@ def _generation_case(seed: int, G: int, with_none: bool):
     return completions, a, b
 
 
-def _rlstudio_generation(completions, a, b, G, scale_rewards, mask_truncated):
+def _rlstudio_generation(completions, a, b, G, scale_rewards, mask_truncated, **estimator):
     T = max(len(c) for c in completions)
     ids = torch.tensor([c + [PAD] * (T - len(c)) for c in completions])
     mask, truncated = completion_mask_from_ids(ids, EOS)
@@ -71,15 +71,21 @@ def _rlstudio_generation(completions, a, b, G, scale_rewards, mask_truncated):
     per_function = torch.tensor([[math.nan if v is None else v for v in col] for col in (a, b)]).T
     scores = RewardScores(per_function, per_function.nansum(dim=1), ["reward_a", "reward_b"], torch.ones(2),
                           torch.isnan(per_function).all(dim=1))
-    adv, metrics = reward_advantages(scores, G, scale_rewards)
+    adv, metrics = reward_advantages(scores, G, scale_rewards, **estimator)
     metrics.update(completion_length_metrics(mask.sum(1), truncated))
     return adv.advantages, loss_mask, metrics
 
 
+ESTIMATORS = [{}] + [{"estimator": "rloo", "normalize_advantages": n, "reward_clip_range": c}  # TRL's RLOOTrainer
+                      for n in (False, True) for c in (None, (0.5, 2.5))]
+
+
 @pytest.mark.parametrize("G", [2, 4])
-def test_generation_batch_matches_trl(G):
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: "-".join(map(str, e.values())) or "grpo")
+def test_generation_batch_matches_trl(G, estimator):
     worst, cases = 0.0, 0
-    for scale_rewards, with_none, mask_truncated in itertools.product(("group", "batch", "none"), (False, True), (False, True)):
+    scales = ("group", "batch", "none") if not estimator else ("group",)  # rloo: scale_rewards does not apply
+    for scale_rewards, with_none, mask_truncated in itertools.product(scales, (False, True), (False, True)):
         completions, a, b = _generation_case(7 + G, G, with_none)
 
         def reward_a(prompts, completions, **kw):
@@ -89,15 +95,18 @@ def test_generation_batch_matches_trl(G):
             return list(b)
 
         tr = trl_trainer(num_generations=G, scale_rewards=scale_rewards, mask_truncated_completions=mask_truncated,
-                         reward_funcs=[reward_a, reward_b], per_device_train_batch_size=len(completions))
+                         reward_funcs=[reward_a, reward_b], per_device_train_batch_size=len(completions),
+                         rloo=bool(estimator), normalize_advantages=estimator.get("normalize_advantages", False),
+                         reward_clip_range=estimator.get("reward_clip_range"))
         stand_in_generation(tr, [[5, 6]] * len(completions), completions)
         stand_in_forward(tr, torch.zeros(len(completions), 6), torch.zeros(len(completions), 6))
         out = tr._generate_and_score_completions([{"prompt": f"p{i // G}"} for i in range(len(completions))])
-        advantages, loss_mask, metrics = _rlstudio_generation(completions, a, b, G, scale_rewards, mask_truncated)
+        advantages, loss_mask, metrics = _rlstudio_generation(completions, a, b, G, scale_rewards, mask_truncated,
+                                                              **estimator)
         theirs = logged(tr)
         diffs = {"advantages": _close(out["advantages"], advantages),
                  "loss_mask": _close(out["completion_mask"][:, :loss_mask.size(1)], loss_mask),
-                 "num_items": _close(out["num_items_in_batch"], loss_mask.sum())}
+                 "num_items": _close(out.get("num_items_in_batch", loss_mask.sum()), loss_mask.sum())}  # not rloo's
         for k in metrics:
             diffs[k] = _close(theirs[k], metrics[k])
         missing = set(theirs) - set(metrics) - {"num_tokens"}  # num_tokens: the trainer's running count

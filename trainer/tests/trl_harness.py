@@ -41,11 +41,14 @@ def trl_trainer(*, num_generations=2, loss_type="dapo", beta=0.0, epsilon=0.2, e
                 importance_sampling_level="token", scale_rewards="group", mask_truncated_completions=False,
                 gradient_accumulation_steps=1, num_iterations=1, use_bias_correction_kl=True, top_entropy_quantile=1.0,
                 off_policy_mask_threshold=None, max_completion_length=6, reward_funcs=(), per_device_train_batch_size=2,
-                **loss_args):
+                rloo=False, normalize_advantages=False, reward_clip_range=None, **loss_args):
+    """A GRPOTrainer (rloo: TRL's RLOOTrainer, for its leave-one-out advantages) with these settings."""
     from transformers import TrainerState
     from trl.trainer.grpo_trainer import GRPOTrainer
+    from trl.trainer.rloo_trainer import RLOOTrainer
 
-    tr = object.__new__(GRPOTrainer)
+    tr = object.__new__(RLOOTrainer if rloo else GRPOTrainer)
+    tr.normalize_advantages, tr.reward_clip_range = normalize_advantages, reward_clip_range
     defaults = dict(sapo_temperature_pos=1.0, sapo_temperature_neg=1.05, vespo_k_pos=2.0, vespo_lambda_pos=3.0,
                     vespo_k_neg=3.0, vespo_lambda_neg=2.0)
     tr.args = SimpleNamespace(
@@ -81,7 +84,7 @@ def trl_trainer(*, num_generations=2, loss_type="dapo", beta=0.0, epsilon=0.2, e
 
 def stand_in_forward(tr, logps: torch.Tensor, entropies: torch.Tensor, rows: slice | None = None):
     """The model forward returns these tensors (rows: the micro-batch's rows of the generation batch)."""
-    def forward(model, input_ids, attention_mask, logits_to_keep, **kw):
+    def forward(model, input_ids, attention_mask, logits_to_keep, *args, **kw):
         sl = rows if rows is not None else slice(0, input_ids.size(0))
         return logps[sl], entropies[sl], None
     tr._get_per_token_logps_and_entropies = forward
@@ -90,7 +93,10 @@ def stand_in_forward(tr, logps: torch.Tensor, entropies: torch.Tensor, rows: sli
 def stand_in_generation(tr, prompt_ids: list[list[int]], completion_ids: list[list[int]]):
     """Tokenisation and generation return these token lists (completions end at their EOS, or are cut)."""
     tr._tokenize_prompts = lambda prompts: (prompt_ids, None, {})
-    tr._generate_single_turn = lambda ids, images, fields, n, **kw: ([list(c) for c in completion_ids], None)
+    def generate(ids, images, fields, *num_generations, **kw):  # RLOOTrainer's takes no num_generations
+        out = [list(c) for c in completion_ids]
+        return (out, None) if num_generations else out
+    tr._generate_single_turn = generate
 
 
 def logged(tr) -> dict[str, float]:
