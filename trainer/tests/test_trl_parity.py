@@ -142,16 +142,19 @@ def _loss_tensors(seed: int, num_iterations: int):
     return mask, logps, old, ref, entropies, advantages
 
 
-def _rlstudio_step(case, mask, logps0, old, ref, entropies, advantages, monkeypatch):
+def _rlstudio_step(case, mask, logps0, old, ref, entropies, advantages, monkeypatch, ctx=ONE_PROCESS, num_items=None):
+    """num_items: loss tokens over every process (default: this mask's)."""
     loss_type, level, beta_mode, eps_high, delta, num_iterations, accumulation, mask_trunc, extras = case
+    B = mask.size(0)
     cfg = LossConfig(loss_type=loss_type, epsilon_high=eps_high, delta=delta, importance_sampling_level=level,
                      beta=0.0 if beta_mode == "beta0" else 0.04, use_bias_correction_kl=beta_mode == "beta_kl",
-                     max_completion_length=T, gradient_accumulation_steps=accumulation,
+                     max_completion_length=T, gradient_accumulation_steps=accumulation, num_processes=ctx.world_size,
                      off_policy_mask_threshold=0.01 if extras != "plain" else None)
     logps = logps0.clone().requires_grad_(True)
     ro = Rollout(torch.full((B, 2), 5), torch.ones(B, 2, dtype=torch.long), torch.full((B, T), 7), mask.long(),
-                 torch.tensor([False, False, False, True]))
-    batch = RLBatch(ro, mask, advantages, float(mask.sum()), old, ref if beta_mode != "beta0" else None)
+                 torch.zeros(B, dtype=torch.bool))
+    batch = RLBatch(ro, mask, advantages, float(mask.sum() if num_items is None else num_items), old,
+                    ref if beta_mode != "beta0" else None)
     rows = {}
 
     def forward(model, rollout, temperature, with_entropy=False):  # the stood-in model forward
@@ -161,16 +164,17 @@ def _rlstudio_step(case, mask, logps0, old, ref, entropies, advantages, monkeypa
     metrics, loss, micro = StepMetrics(), 0.0, B // accumulation
     for m in range(accumulation):
         rows["sl"] = slice(m * micro, (m + 1) * micro)
-        out = micro_batch_loss(ONE_PROCESS, None, batch, rows["sl"], 1.0, cfg, 0.5 if extras != "plain" else 1.0)
+        out = micro_batch_loss(ctx, None, batch, rows["sl"], 1.0, cfg, 0.5 if extras != "plain" else 1.0)
         out.loss.backward()
         loss += float(out.loss.detach())
         metrics.add(out.metrics, out.extremes)
-    return loss, logps.grad, metrics.reduce(ONE_PROCESS)
+    return loss, logps.grad, metrics.reduce(ctx)
 
 
-def _trl_step(case, mask, logps0, old, ref, entropies, advantages):
+def _trl_step(case, mask, logps0, old, ref, entropies, advantages, accelerator=None, num_items=None):
     loss_type, level, beta_mode, eps_high, delta, num_iterations, accumulation, mask_trunc, extras = case
-    tr = trl_trainer(loss_type=loss_type, importance_sampling_level=level, beta=0.0 if beta_mode == "beta0" else 0.04,
+    B = mask.size(0)
+    tr = trl_trainer(accelerator=accelerator,loss_type=loss_type, importance_sampling_level=level, beta=0.0 if beta_mode == "beta0" else 0.04,
                      use_bias_correction_kl=beta_mode == "beta_kl", epsilon_high=eps_high, delta=delta,
                      num_iterations=num_iterations, gradient_accumulation_steps=accumulation, max_completion_length=T,
                      top_entropy_quantile=0.5 if extras != "plain" else 1.0,
@@ -182,7 +186,8 @@ def _trl_step(case, mask, logps0, old, ref, entropies, advantages):
         stand_in_forward(tr, logps, entropies, sl)
         inputs = {"prompt_ids": torch.full((micro, 2), 5), "prompt_mask": torch.ones(micro, 2, dtype=torch.long),
                   "completion_ids": torch.full((micro, T), 7), "completion_mask": mask[sl].long(),
-                  "advantages": advantages[sl], "num_items_in_batch": mask.sum()}
+                  "advantages": advantages[sl],
+                  "num_items_in_batch": mask.sum() if num_items is None else torch.tensor(float(num_items))}
         if old is not None:
             inputs["old_per_token_logps"] = old[sl]
         if beta_mode != "beta0":
@@ -227,3 +232,26 @@ def test_deliberate_difference_no_generation_batch_shuffle(monkeypatch, loss_typ
                                       advantages[shuffled])
     assert (abs(ours - theirs) < TOL) == same, NO_GENERATION_BATCH_SHUFFLE
     assert (_close(ours_grad[shuffled], their_grad) < TOL) == same
+
+
+def test_two_gloo_processes_match_trl(tmp_path):
+    """dapo's normaliser (the whole batch's tokens over processes), the top-entropy quantile over every process's
+    tokens, and metrics reduced over processes, with torchrun's two CPU processes on each side."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "ranks.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_PORT")}
+    worker = Path(__file__).with_name("trl_parity_worker.py")
+    proc = subprocess.run([str(Path(sys.executable).with_name("torchrun")), "--standalone", "--nproc_per_node", "2",
+                           str(worker), str(out)], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    reports = json.loads(out.read_text())
+    assert [r["rank"] for r in reports] == [0, 1]
+    for r in reports:
+        assert r["cases"] == 256 and {"loss", "grad", "entropy", "clip_ratio/low_min"} <= set(r["worst"])
+        bad = {k: v for k, v in r["worst"].items() if not v <= TOL}
+        assert not bad, (r["rank"], bad)

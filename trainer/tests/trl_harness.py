@@ -28,6 +28,35 @@ class _Accelerator:
         return model
 
 
+class DistAccelerator(_Accelerator):
+    """Accelerate's collectives over a live torch.distributed group (gloo): what TRL calls between processes."""
+
+    def __init__(self, rank: int, world_size: int):
+        self.process_index, self.num_processes, self.is_main_process = rank, world_size, rank == 0
+
+    def gather(self, x):
+        import torch.distributed as dist
+
+        x = x.reshape(1) if x.dim() == 0 else x.contiguous()
+        parts = [torch.empty_like(x) for _ in range(self.num_processes)]
+        dist.all_gather(parts, x)
+        return torch.cat(parts)
+
+    def reduce(self, x, reduction="sum"):
+        import torch.distributed as dist
+
+        x = x.clone()
+        dist.all_reduce(x)
+        return x
+
+    def pad_across_processes(self, x, dim=0, pad_index=0):
+        import torch.distributed as dist
+
+        size = torch.tensor([x.size(0)])
+        dist.all_reduce(size, op=dist.ReduceOp.MAX)
+        return torch.cat([x, x.new_full((int(size) - x.size(0), *x.shape[1:]), pad_index)])
+
+
 class _Model:
     training, is_gradient_checkpointing = True, False
 
@@ -41,7 +70,7 @@ def trl_trainer(*, num_generations=2, loss_type="dapo", beta=0.0, epsilon=0.2, e
                 importance_sampling_level="token", scale_rewards="group", mask_truncated_completions=False,
                 gradient_accumulation_steps=1, num_iterations=1, use_bias_correction_kl=True, top_entropy_quantile=1.0,
                 off_policy_mask_threshold=None, max_completion_length=6, reward_funcs=(), per_device_train_batch_size=2,
-                rloo=False, normalize_advantages=False, reward_clip_range=None, **loss_args):
+                rloo=False, normalize_advantages=False, reward_clip_range=None, accelerator=None, **loss_args):
     """A GRPOTrainer (rloo: TRL's RLOOTrainer, for its leave-one-out advantages) with these settings."""
     from transformers import TrainerState
     from trl.trainer.grpo_trainer import GRPOTrainer
@@ -55,7 +84,7 @@ def trl_trainer(*, num_generations=2, loss_type="dapo", beta=0.0, epsilon=0.2, e
         use_bias_correction_kl=use_bias_correction_kl, delta=delta, steps_per_generation=gradient_accumulation_steps,
         gradient_accumulation_steps=gradient_accumulation_steps, per_device_train_batch_size=per_device_train_batch_size,
         gradient_checkpointing_kwargs=None, entropy_target=0.2, report_to=[], **{**defaults, **loss_args})
-    tr.accelerator, tr.model, tr.ref_model = _Accelerator(), _Model(), _Model()
+    tr.accelerator, tr.model, tr.ref_model = accelerator or _Accelerator(), _Model(), _Model()
     tr.loss_type, tr.beta, tr.importance_sampling_level = loss_type, beta, importance_sampling_level
     tr.epsilon_low, tr.epsilon_high = epsilon, epsilon if epsilon_high is None else epsilon_high
     tr.top_entropy_quantile, tr.off_policy_mask_threshold = top_entropy_quantile, off_policy_mask_threshold
