@@ -12,6 +12,7 @@ from rlstudio.grpo import Advantages, compute_advantages
 from rlstudio.keyed_sampling import row_keys
 from rlstudio.rewards import score_completions
 from rlstudio.rewards.base import RewardScores
+from rlstudio.rewards.reward_logs import RewardLogs, mean_over_processes
 from rlstudio.rollout import Rollout, SamplingParams, completion_logps, generate, tokenize_prompts
 
 
@@ -63,7 +64,9 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
 
     ids_list = [row[m.bool()].tolist() for row, m in zip(ro.completion_ids.cpu(), ro.completion_mask.cpu())]
     texts = [tokenizer.decode(ids, skip_special_tokens=True) for ids in ids_list]
-    scores = score_completions(reward_funcs, local, [r.prompt for r in local], texts, ids_list, trainer_state, columns)
+    logs = RewardLogs(len(local))  # TRL 1.16's log_extra / log_metric from the reward functions
+    scores = score_completions(reward_funcs, local, [r.prompt for r in local], texts, ids_list, trainer_state, columns,
+                               log_extra=logs.log_extra, log_metric=logs.log_metric)
 
     # Global rewards (rank order = the expanded prompt order), then this rank's slice of the advantages.
     gathered = gather_objects(ctx, [(scores.total, scores.per_function)])
@@ -87,7 +90,7 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     num_items = float(stats[0])
 
     metrics = {**reward_metrics, **completion_length_metrics(all_lengths, all_truncated),
-               "batch_tokens": float(stats[1] + stats[2])}
+               **mean_over_processes(gather_objects(ctx, [logs.metric_sums()])), "batch_tokens": float(stats[1] + stats[2])}
 
     old_logps = ref_logps = None
     with torch.no_grad():
@@ -109,6 +112,7 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
                 "truncated": bool(ro.truncated[i]), "completion_ids": ids,
                 "tokens": [tokenizer.decode([t]) for t in ids],
                 "loss_mask": [int(v) for v in loss_mask[i, :len(ids)].tolist()],
+                **({"extra": logs.row_extras(i)} if logs.extra else {}),
             })
     return RLBatch(ro, loss_mask, advantages, num_items, old_logps, ref_logps, metrics, samples)
 

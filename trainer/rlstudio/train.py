@@ -25,6 +25,7 @@ from rlstudio.modeling import count_parameters, load_policy
 from rlstudio.reference_model import reference_kind, resume_reference, start_reference
 from rlstudio.progress import Progress, Tee
 from rlstudio.rewards import TrainerState, load_reward_functions
+from rlstudio.rewards.reward_logs import log_history_from_events
 from rlstudio.rl_batch import RLBatch, make_batch
 from rlstudio.rollout import SamplingParams
 from rlstudio.run_claim import claim_run_dir
@@ -202,7 +203,8 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     eval_records = _eval_records(eval_cfg) if eval_cfg.get("enabled") else None
     loss_cfg = loss_config(g, t, ctx.world_size)
     log_window = LogWindow()
-    trainer_state = TrainerState(global_step=step, max_steps=max_steps, epoch=sampler.epoch, num_train_epochs=t["num_train_epochs"])
+    trainer_state = TrainerState(global_step=step, max_steps=max_steps, epoch=sampler.epoch, num_train_epochs=t["num_train_epochs"],
+                                 log_history=log_history_from_events(run_dir / "events.jsonl", step) if step else [])
     progress = Progress(max_steps, "rl", ctx.is_main, start_step=step)
     last_metrics: dict = {}
     last_saved = step if resume_from is not None else -1
@@ -303,6 +305,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         log_window.add(metrics)
         if step % log_cfg["logging_steps"] == 0 or step == max_steps:
             logged = log_window.flush()  # averaged over the steps since the last log, as TRL does
+            trainer_state.log_history.append({**logged, "step": step, "epoch": sampler.epoch})
             events.metrics(step, logged, epoch=sampler.epoch)
             outputs.log_metrics(step, logged)
             progress.update(step, logged)
