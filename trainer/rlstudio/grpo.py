@@ -28,8 +28,8 @@ def nanstd(x: torch.Tensor, dim: int | None = None) -> torch.Tensor:
 @dataclass
 class Advantages:
     advantages: torch.Tensor  # [B]; 0 for an unscorable row (every reward function returned None)
-    group_mean: torch.Tensor  # [B] mean reward of each completion's group (scorable rows only)
-    group_std: torch.Tensor  # [B] the std the advantages were scaled by (group or batch, per scale_rewards)
+    baseline: torch.Tensor  # [B] what each reward was compared with: its group's mean (rloo: its siblings' mean)
+    std: torch.Tensor  # [B] the std the advantages were scaled by (group or batch) or, unscaled, the group's
     frac_zero_std: float  # fraction of rows whose std (as scaled) is zero, as TRL logs it
     reward_mean: float  # mean over scorable rows (TRL's `reward`)
     reward_std: float  # std over the batch's scorable rows (TRL's `reward_std`)

@@ -81,8 +81,7 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     if g["mask_truncated_completions"]:
         loss_mask = loss_mask * (~ro.truncated).float().unsqueeze(1)
     lengths = ro.completion_mask.sum(1).float()
-    stats = torch.tensor([loss_mask.sum().item(), float(p_mask.sum()), float(lengths.sum()), float(ro.truncated.sum()),
-                          float(lengths.numel())], dtype=torch.float64)
+    stats = torch.tensor([loss_mask.sum().item(), float(p_mask.sum()), float(lengths.sum())], dtype=torch.float64)
     stats = all_reduce_sum(ctx, stats)
     gathered_lengths = gather_objects(ctx, [(lengths.cpu(), ro.truncated.cpu())])
     all_lengths = torch.cat([n for n, _ in gathered_lengths])
