@@ -7,6 +7,7 @@ import { RunStore } from './runs/runStore';
 import { runRootsFor } from './runs/runRoots';
 import { RunsTreeProvider } from './views/runsTree';
 import { createRunStatusBar } from './views/runStatusBar';
+import { createRunNotifications } from './views/runNotifications';
 import { TrainerRegistry } from './trainer/trainerRegistry';
 import { OutputFollower } from './trainer/outputFollower';
 import { PythonResolver } from './python/pythonResolver';
@@ -15,7 +16,8 @@ import type { Services } from './services';
 import { startTraining, stopTraining, resumeTraining } from './commands/trainingCommands';
 import { createDemoDataset, newRunConfig } from './commands/demoCommands';
 import { revealRun, deleteRun, refreshRuns } from './commands/runCommands';
-import { EXIT_INVALID, EXIT_REFUSED, EXIT_STOPPED, refusalText } from './trainer/exitCodes';
+import { EXIT_INVALID, EXIT_REFUSED, refusalText } from './trainer/exitCodes';
+import { registerRewardTesting } from './rewards/index';
 
 export function activate(context: vscode.ExtensionContext): { store: RunStore } {
   const t0 = performance.now();
@@ -30,11 +32,14 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
     (runId, exit, lastLines) => {
       const run = store.getRun(runId);
       log.info(`[${runId}] trainer exited (code ${exit.code ?? '-'}${exit.signal ? `, ${exit.signal}` : ''}); status ${run?.status}`);
-      if (exit.spawnError || (exit.code !== 0 && exit.code !== EXIT_STOPPED && run?.status !== 'stopped')) {
-        // refused before it started (invalid input, or the run directory belongs to a live trainer): its own words
-        const refused = exit.code === EXIT_INVALID || exit.code === EXIT_REFUSED;
-        const why = exit.spawnError?.message ?? (refused ? refusalText(lastLines) : undefined) ?? run?.error ?? `exit code ${exit.code}`;
-        void vscode.window.showErrorMessage(`RL Studio: run ${runId} failed: ${why}`, 'Show Log').then((p) => p && log.show());
+      // A run that ends after it started is announced by the run notifications (from its status, like a run started
+      // from a terminal). Reported here: a trainer that could not be started at all, and one that refused to start
+      // (invalid input, or a run directory that belongs to a live trainer), which writes no events: its own words.
+      if (exit.spawnError) {
+        void vscode.window.showErrorMessage(`RL Studio: run ${runId} could not start: ${exit.spawnError.message}`, 'Show Log').then((p) => p && log.show());
+      } else if (exit.code === EXIT_INVALID || exit.code === EXIT_REFUSED) {
+        const why = refusalText(lastLines) ?? `exit code ${exit.code}`;
+        void vscode.window.showErrorMessage(`RL Studio: the trainer refused to start: ${why}`, 'Show Log').then((p) => p && log.show());
       }
     });
   const follower = new OutputFollower(store, (runId) => trainers.get(runId) !== undefined, (runId, line) => log.info(`[${runId}] ${line}`));
@@ -60,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
   const view = vscode.window.createTreeView('rlstudio.runs', { treeDataProvider: tree, showCollapseAll: true });
   const cmd = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(
-    log, services.python, tree, view, createRunStatusBar(store), { dispose: () => store.dispose() }, { dispose: () => trainers.dispose() },
+    log, services.python, tree, view, createRunStatusBar(store), createRunNotifications(store, () => log.show()), { dispose: () => store.dispose() }, { dispose: () => trainers.dispose() },
     cmd('rlstudio.startGrpoTraining', (arg) => startTraining(services, { grpoOnly: true }, arg)),
     cmd('rlstudio.startTraining', (arg) => startTraining(services, { grpoOnly: false }, arg)),
     cmd('rlstudio.resumeTraining', (arg) => resumeTraining(services, arg)),
@@ -74,13 +79,21 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
     cmd('rlstudio.refreshRuns', () => refreshRuns(services)),
   );
 
+  registerRewardTesting(context, services);
+
   // Keep the runs folders in step with the workspace's configs and settings.
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.rlstudio.json');
   const rootsChanged = (): void => void services.updateRunRoots();
   context.subscriptions.push(watcher, watcher.onDidCreate(rootsChanged), watcher.onDidChange(rootsChanged), watcher.onDidDelete(rootsChanged),
     vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('rlstudio.runsFolders') && rootsChanged()));
-  void services.updateRunRoots().then(() => store.start());
+  // Until the first scan of the runs folders ends, the view says so: its welcome text ("No training runs yet") is
+  // shown only once that is known (`rlstudio.runsLoaded`), so a workspace with runs never flashes it.
+  view.message = 'Reading runs…';
+  void services.updateRunRoots().then(() => store.start()).finally(() => {
+    view.message = undefined;
+    void vscode.commands.executeCommand('setContext', 'rlstudio.runsLoaded', true);
+  });
 
   // Config diagnostics only once a run config is (or gets) open: that is what loads ajv.
   const maybeDiagnostics = (doc: vscode.TextDocument): void => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (never part of npm test): bench.sh trainer | runstore | dashboard | all
+# Benchmarks (never part of npm test): bench.sh trainer | runstore | dashboard | rewards | all
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -9,6 +9,7 @@ case "$what" in
   trainer) bash scripts/bootstrap.sh python; .venv/bin/python -m rlstudio.bench "${@:2}" ;;
   runstore) build_ts; node out/test/bench/runstore.bench.js "${@:2}" ;;
   dashboard) build_ts; bash scripts/bootstrap.sh chromium; node out/test/bench/dashboard.bench.js "${@:2}" ;;
-  all) bash "$0" trainer; bash "$0" runstore; bash "$0" dashboard ;;
-  *) echo "usage: npm run bench[:trainer|:runstore|:dashboard]" >&2; exit 2 ;;
+  rewards) build_ts; bash scripts/bootstrap.sh python; node out/test/bench/rewards.bench.js "${@:2}" ;;
+  all) bash "$0" trainer; bash "$0" runstore; bash "$0" dashboard; bash "$0" rewards ;;
+  *) echo "usage: npm run bench[:trainer|:runstore|:dashboard|:rewards]" >&2; exit 2 ;;
 esac

@@ -9,9 +9,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
-E2E_HOME=${RLSTUDIO_E2E_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/rlstudio-e2e}
+E2E_HOME=${RLSTUDIO_E2E_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/rlstudio-e2e-node24}
 CS_VERSION=4.139.1
-PW_VERSION=1.65.1
 
 NODE24_NPM_VERSION=11.21.2
 # shellcheck source=retry.sh
@@ -53,12 +52,13 @@ chromium_part() {
 }
 
 e2e_part() {
-  local want="cs=$CS_VERSION pw=$PW_VERSION npm=$NODE24_NPM_VERSION"
+  local want="cs=$CS_VERSION npm=$NODE24_NPM_VERSION scripts=node24"  # a new recipe reinstalls
   if [ -f "$E2E_HOME/.stamp" ] && [ "$(cat "$E2E_HOME/.stamp")" = "$want" ]; then return; fi
   chromium_part
   # code-server compiles native modules against Node 24's headers.
   command -v c++ >/dev/null && dpkg -s libkrb5-dev >/dev/null 2>&1 || apt_install libkrb5-dev build-essential pkg-config
   say "installing code-server $CS_VERSION with Node 24 into $E2E_HOME (a few minutes, once)"
+  rm -rf "$E2E_HOME/cs"  # whatever an older recipe or an interrupted install left
   mkdir -p "$E2E_HOME/node24" "$E2E_HOME/cs"
   export npm_config_cache="$E2E_HOME/npm-cache"
   (cd "$E2E_HOME/node24" && { [ -f package.json ] || echo '{"private":true}' > package.json; } &&
@@ -68,9 +68,16 @@ e2e_part() {
   # under the Node that runs npm itself, and whether it runs a dependency's scripts at all depends on the user's npm
   # configuration (npm 11 can skip them). So: Node 24's own npm first on PATH (also for the nested `npm install` the
   # postinstall runs), and the scripts of this one pinned test tool explicitly allowed.
+  # Call that npm by path: a PATH change does not reach bash's cache of where `npm` is (the step above ran the
+  # system's). And without the npm_* variables of an enclosing `npm test`: npm_config_user_agent names the Node that
+  # ran that npm, and code-server's postinstall reads its Node version from it.
+  local npm24=("$node24/bin/node" "$E2E_HOME/node24/node_modules/npm/bin/npm-cli.js")
+  local clean=(env)
+  for v in $(compgen -e); do case "$v" in npm_* | NPM_*) clean+=(-u "$v") ;; esac; done
   (cd "$E2E_HOME/cs" && { [ -f package.json ] || echo '{"private":true}' > package.json; } &&
-    PATH="$node24/bin:$E2E_HOME/node24/node_modules/.bin:$PATH" npm_config_nodedir="$node24" \
-    npm_config_dangerously_allow_all_scripts=true retry npm i --no-audit --no-fund "code-server@$CS_VERSION")
+    retry "${clean[@]}" PATH="$node24/bin:$E2E_HOME/node24/node_modules/.bin:$PATH" npm_config_nodedir="$node24" \
+      npm_config_cache="$E2E_HOME/npm-cache" npm_config_dangerously_allow_all_scripts=true \
+      "${npm24[@]}" i --no-audit --no-fund "code-server@$CS_VERSION")
   [ -f "$E2E_HOME/cs/node_modules/code-server/out/node/entry.js" ] ||
     { echo "bootstrap: code-server $CS_VERSION did not install under $E2E_HOME/cs (see the npm output above)" >&2; exit 1; }
   echo "$want" > "$E2E_HOME/.stamp"

@@ -11,6 +11,7 @@ const targets = [
   ['run-config.schema.json', 'runConfig.ts'],
   ['trainer-event.schema.json', 'trainerEvent.ts'],
   ['validation-report.schema.json', 'validationReport.ts'],
+  ['reward-test.schema.json', 'rewardTest.ts'],
 ];
 const check = process.argv.includes('--check');
 const banner = '/* Generated from schemas/ by scripts/gen-types.mjs (npm run gen:types). Do not edit. */';
@@ -19,6 +20,7 @@ let stale = [];
 mkdirSync(outDir, { recursive: true });
 for (const [schema, out] of targets) {
   const ts = await compileFromFile(join(root, 'schemas', schema), {
+    cwd: join(root, 'schemas'), // reward-test.schema.json refers to run-config.schema.json by file name
     bannerComment: banner,
     additionalProperties: false,
     unreachableDefinitions: true,

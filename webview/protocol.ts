@@ -2,6 +2,9 @@
 // stay free of DOM and `vscode` types. Every webview posts `ready` once its listeners are in place; the host sends
 // nothing before that (and re-sends a full snapshot on every `ready`, because a hidden webview may be rebuilt).
 import type { Sample } from '../schemas/generated/trainerEvent';
+import type { SampleSource } from '../extension/runs/types';
+
+export type { SampleSource };
 
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'unknown';
 
@@ -28,6 +31,14 @@ export interface RunHeader {
   configSummary: [string, string][];
   hasConfig: boolean;
   error: string | null;
+  /** The supervised warm start's progress; null for a run without one. */
+  warmStart: { step: number; steps: number; finished: boolean } | null;
+  /** Seconds per RL step (RL steps only), for the ETA; null before it is known. */
+  rlStepSeconds: number | null;
+  /** The latest (for a finished run: the final) mean reward. */
+  reward: number | null;
+  /** The best evaluation result so far, as the trainer's best checkpoint names it. */
+  bestEval: { metric: string; value: number; step: number } | null;
 }
 
 export type AlertLevel = 'info' | 'warning' | 'error';
@@ -49,9 +60,16 @@ export interface DashboardRun {
   alerts: HealthAlert[];
 }
 
+/** One config setting that differs between compared runs: its JSON path and each run's value as JSON text (null:
+ * not set in that run's config). */
+export interface ConfigDifference {
+  path: string;
+  values: (string | null)[];
+}
+
 export type ToDashboard =
-  /** Full snapshot: replaces everything the webview holds. */
-  | { type: 'init'; runs: DashboardRun[] }
+  /** Full snapshot: replaces everything the webview holds. configDiff: when comparing, what differs (runs' order). */
+  | { type: 'init'; runs: DashboardRun[]; configDiff?: ConfigDifference[] }
   /** New points of one run, appended after the last point the webview has. */
   | { type: 'append'; runId: string; series: Record<string, SeriesData> }
   | { type: 'header'; header: RunHeader }
@@ -66,13 +84,25 @@ export type FromDashboard =
   /** dataUrl: a data:image/png;base64 URL of one chart. */
   | { type: 'exportPng'; fileName: string; dataUrl: string };
 
-export type ToSamples =
-  | { type: 'init'; runId: string; steps: number[] }
-  | { type: 'steps'; runId: string; steps: number[] }
-  /** samples is empty when the step has none (e.g. it was read from a truncated file). */
-  | { type: 'samples'; runId: string; step: number; samples: Sample[] };
+/** What the samples viewer offers: the steps with training samples and with eval samples, and what the run's
+ * config says about logging them (for an honest empty state). */
+export interface SampleSteps {
+  runId: string;
+  steps: number[];
+  evalSteps: number[];
+  running: boolean;
+  /** logging.log_completions and logging.completions_steps of the run's config; null when unknown. */
+  logCompletions: boolean | null;
+  completionsSteps: number | null;
+}
 
-export type FromSamples = { type: 'ready' } | { type: 'requestSamples'; step: number };
+export type ToSamples =
+  | ({ type: 'init' } & SampleSteps)
+  | ({ type: 'steps' } & SampleSteps)
+  /** samples is empty when the step has none (e.g. it was read from a truncated file). */
+  | { type: 'samples'; runId: string; step: number; source: SampleSource; samples: Sample[] };
+
+export type FromSamples = { type: 'ready' } | { type: 'requestSamples'; step: number; source: SampleSource };
 
 /** UI state a webview keeps with setState; the extension's serializer reads runIds back after a window reload. */
 export interface PanelStateBase {

@@ -41,7 +41,7 @@ export async function startTraining(s: Services, opts: { grpoOnly: boolean }, ar
   }
   const config: RunConfig = result.config;
   if (opts.grpoOnly && (config.algorithm ?? 'grpo') !== 'grpo') {
-    void vscode.window.showErrorMessage(`RL Studio: ${vscode.workspace.asRelativePath(uri)} is for "${config.algorithm}", not GRPO. Use "Start Training".`);
+    void vscode.window.showErrorMessage(`RL Studio: ${vscode.workspace.asRelativePath(uri)} is for "${config.algorithm}", not GRPO. Use "Start Training (Algorithm from Config)".`);
     return undefined;
   }
   const python = await s.python.resolve();
@@ -56,6 +56,8 @@ export async function startTraining(s: Services, opts: { grpoOnly: boolean }, ar
   });
   s.log.info(`[${path.basename(runDir)}] $ ${command.command} ${command.args.join(' ')}`);
   const { runId } = s.trainers.launch(command, runDir);
+  // the walkthrough's "Start training" step is done when a trainer was launched, not when the command merely ran
+  void vscode.commands.executeCommand('setContext', 'rlstudio.trainingLaunched', true);
   void vscode.commands.executeCommand('rlstudio.runs.focus');
   return runId;
 }

@@ -5,6 +5,7 @@ import type { TrainerEvent } from '../../schemas/generated/trainerEvent';
 import type { DashboardRun, HealthAlert, RunHeader, SeriesData } from '../../webview/protocol';
 import { alertsOf, type HealthThresholds } from '../runs/health';
 import { toRunHeader } from './runHeader';
+import { metricPrefixOf, metricValue, seriesName } from '../runs/metricNames';
 
 export { alertsOf };
 
@@ -41,8 +42,8 @@ export class DashboardFeed {
   /**
    * New points carried by events the store just read. Reading them from the events rather than from
    * getMetricSeries matters: that copies every point of every metric (~140 ms at 100k steps), far too slow per event.
-   * Names follow the store's rule (types.ts: metrics by TRL name, eval as eval_*, warm-start as warm_start/*); the
-   * summary's `latest` names are checked so a rule drift shows up as a full snapshot, never as a wrong chart.
+   * Names follow the store's rule (runs/metricNames.ts, shared with RunState); the summary's `latest` names are still
+   * checked, so anything the two disagree on shows up as a full snapshot, never as a wrong chart.
    */
   update(events: TrainerEvent[]): FeedUpdate {
     if (!this.known) return this.store.getRun(this.runId) ? { kind: 'reset' } : { kind: 'none' };
@@ -50,12 +51,12 @@ export class DashboardFeed {
     let any = false;
     const add = (prefix: string, step: number, metrics: Record<string, number | null>) => {
       for (const [raw, v] of Object.entries(metrics)) {
-        const name = prefix && !raw.startsWith(prefix) ? prefix + raw : raw;
+        const name = seriesName(prefix, raw);
         const had = this.sent.get(name);
         if (had && step < had.lastStep) return false;
         const s = (out[name] ??= { steps: [], values: [] });
         s.steps.push(step);
-        s.values.push(typeof v === 'number' && Number.isFinite(v) ? v : null);
+        s.values.push(metricValue(v));
         this.sent.set(name, { count: (had?.count ?? 0) + 1, lastStep: step });
         any = true;
       }
@@ -64,8 +65,8 @@ export class DashboardFeed {
     for (const e of events) {
       let ok = true;
       if (e.type === 'resumed') return { kind: 'reset' };
-      if (e.type === 'metrics') ok = add(e.phase === 'warm_start' ? 'warm_start/' : '', e.step, e.metrics);
-      else if (e.type === 'eval') ok = add('eval_', e.step, e.metrics);
+      const prefix = metricPrefixOf(e);
+      if (prefix !== undefined && (e.type === 'metrics' || e.type === 'eval')) ok = add(prefix, e.step, e.metrics);
       if (!ok) return { kind: 'reset' };
     }
     const latest = this.store.getRun(this.runId)?.latest ?? {};

@@ -8,6 +8,7 @@ import type { FromDashboard, ToDashboard, DashboardRun } from '../../webview/pro
 import { DASHBOARD_VIEW_TYPE } from '../../webview/protocol';
 import { DashboardFeed } from './dashboardFeed';
 import { PanelHost } from './panelHost';
+import { configDifferences } from './configDiff';
 import { readHealthThresholds } from './settings';
 
 /** Alerts scan whole series: recompute them at most this often while events stream in, and never spend more than
@@ -63,7 +64,8 @@ export class DashboardPanel {
       this.lastHeaders.set(r.header.id, JSON.stringify(r.header));
       this.lastAlerts.set(r.header.id, JSON.stringify(r.alerts));
     }
-    this.host.post({ type: 'init', runs });
+    const configDiff = runs.length > 1 ? configDifferences(runs.map((r) => this.store.getRun(r.header.id)?.config ?? null)) : undefined;
+    this.host.post({ type: 'init', runs, configDiff });
   }
 
   private flush(): void {

@@ -63,5 +63,9 @@ export function toRunHeader(s: RunSummary): RunHeader {
     configSummary: configSummary(s.config),
     hasConfig: s.config !== null,
     error: s.error,
+    warmStart: s.warmStart,
+    rlStepSeconds: s.rlStepMs === null ? null : s.rlStepMs / 1000,
+    reward: typeof s.latest.reward === 'number' ? s.latest.reward : null,
+    bestEval: s.bestEval,
   };
 }

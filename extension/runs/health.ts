@@ -116,6 +116,20 @@ const entropyCollapse: Check = (series, t) => {
   const early = mean(values.slice(0, t.window));
   const recent = mean(values.slice(-t.window));
   if (early <= 0 || recent >= early * t.entropyCollapseRatio) return null;
+  // Entropy falling while the reward rose to its best is a policy that converged on what it is rewarded for: say
+  // so (info), but do not head a run that worked with a warning. A collapse without that gain stays a warning.
+  const reward = finitePoints(series['reward']).values;
+  if (reward.length >= 2 * t.window) {
+    const earlyReward = mean(reward.slice(0, t.window));
+    const recentReward = mean(reward.slice(-t.window));
+    const best = Math.max(...reward);
+    if (recentReward > earlyReward && recentReward >= best - 0.05 * Math.max(Math.abs(best), 1e-9)) {
+      return alert('entropy_converged', 'info',
+        `Entropy fell to ${fmt(recent)} from ${fmt(early)} while the reward rose to ${fmt(recentReward)}: the policy converged`,
+        'Expected when the task is solved. If the reward stalls below what you want, raise temperature or beta so the policy keeps exploring.',
+        steps[steps.length - 1]);
+    }
+  }
   return alert('entropy_collapse', 'warning',
     `Entropy fell to ${fmt(recent)} from ${fmt(early)} (below ${(t.entropyCollapseRatio * 100).toFixed(0)}% of its start)`,
     'The policy became nearly deterministic: raise temperature, lower the learning rate, add/raise beta (KL penalty) or use epsilon_high (clip-higher).',

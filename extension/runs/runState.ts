@@ -2,8 +2,9 @@
 // series; samples events are remembered only as byte ranges of events.jsonl and read back on demand.
 import type { TrainerEvent, AlertEvent, CheckpointEvent } from '../../schemas/generated/trainerEvent';
 import type { RunConfig } from '../../schemas/generated/runConfig';
-import type { MetricSeries, RunStatus, RunSummary } from './types';
+import type { MetricSeries, RunStatus, RunSummary, SampleSource, WarmStartProgress, BestEval } from './types';
 import { CompactSeries } from './compactSeries';
+import { metricPrefixOf, metricValue, seriesName } from './metricNames';
 
 /** Alerts kept per run: the newest ones; a run that alerts every step must not grow without bound. */
 const MAX_ALERTS = 200;
@@ -29,7 +30,11 @@ export const EXITED_WITHOUT_FINAL_EVENT = 'trainer exited without a final event 
 
 export class RunState {
   private readonly series = new Map<string, CompactSeries>();
-  private readonly samples = new Map<number, SampleRef>();
+  private readonly samples: Record<SampleSource, Map<number, SampleRef>> = { train: new Map(), eval: new Map() };
+  private warmStart: WarmStartProgress | null = null;
+  /** The first and the latest RL metrics event of the current trainer process (step, Unix ms): the RL pace. */
+  private rlPace: { first: { step: number; time: number }; last: { step: number; time: number } } | null = null;
+  private bestEval: BestEval | null = null;
   private finished: { status: RunStatus; time: number; error: string | null } | null = null;
   private pid: number | null = null;
   private step = 0;
@@ -65,30 +70,48 @@ export class RunState {
         this.config = event.config as unknown as RunConfig;
         this.pid = event.pid ?? null;
         this.finished = null;
+        this.rlPace = null;
         break;
       case 'resumed':
         this.finished = null;
         this.pid = event.pid ?? null;
         this.step = event.step;
+        this.rlPace = null;
         for (const s of this.series.values()) s.truncateAfter(event.step);
-        for (const step of [...this.samples.keys()]) if (step > event.step) this.samples.delete(step);
+        for (const refs of Object.values(this.samples)) for (const step of [...refs.keys()]) if (step > event.step) refs.delete(step);
+        break;
+      case 'phase':
+        if (event.phase === 'warm_start' && typeof event.steps === 'number') {
+          const done = event.status === 'finished';
+          this.warmStart = { step: done ? event.steps : (this.warmStart?.step ?? 0), steps: event.steps, finished: done };
+        }
         break;
       case 'metrics': {
-        const prefix = event.phase === 'warm_start' ? 'warm_start/' : '';
-        if (!prefix) this.step = Math.max(this.step, event.step);
+        const prefix = metricPrefixOf(event)!;
+        if (event.phase === 'warm_start') {
+          if (this.warmStart && !this.warmStart.finished) this.warmStart.step = Math.max(this.warmStart.step, event.step);
+        } else {
+          this.step = Math.max(this.step, event.step);
+          const at = { step: event.step, time: event.time * 1000 };
+          this.rlPace = this.rlPace ? { first: this.rlPace.first, last: at } : { first: at, last: at };
+        }
         this.addMetrics(prefix, event.step, event.metrics);
         break;
       }
       case 'eval':
-        this.addMetrics('eval_', event.step, event.metrics);
+        this.addMetrics(metricPrefixOf(event)!, event.step, event.metrics);
+        if (event.samples?.length) this.samples.eval.set(event.step, { offset, length });
         break;
       case 'samples':
-        this.samples.set(event.step, { offset, length });
+        this.samples.train.set(event.step, { offset, length });
         break;
       case 'checkpoint': {
         const pruned = new Set(event.pruned ?? []);
         this.checkpoints = this.checkpoints.filter((c) => !pruned.has(c.path) && c.path !== event.path);
         this.checkpoints.push(event);
+        if (event.kind === 'best' && event.metric && typeof event.value === 'number') {
+          this.bestEval = { metric: event.metric, value: event.value, step: event.step };
+        }
         break;
       }
       case 'alert':
@@ -107,8 +130,8 @@ export class RunState {
 
   private addMetrics(prefix: string, step: number, metrics: Record<string, number | null>): void {
     for (const [rawName, raw] of Object.entries(metrics)) {
-      const name = prefix && !rawName.startsWith(prefix) ? prefix + rawName : rawName;
-      const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
+      const name = seriesName(prefix, rawName);
+      const value = metricValue(raw);
       let s = this.series.get(name);
       if (!s) this.series.set(name, (s = new CompactSeries()));
       s.push(step, value);
@@ -147,7 +170,19 @@ export class RunState {
       alerts: [...this.alerts],
       error: this.finished ? this.finished.error : status === 'failed' ? EXITED_WITHOUT_FINAL_EVENT : null,
       malformedLines: this.malformedLines,
+      warmStart: this.warmStart ? { ...this.warmStart } : null,
+      rlStepMs: this.rlStepMs(),
+      bestEval: this.bestEval,
     };
+  }
+
+  /** Milliseconds per RL step of the current trainer process, from its RL metrics events only (model loading, the
+   * warm start and the step-0 eval come before the first of them); the latest step_time until there are two. */
+  private rlStepMs(): number | null {
+    const pace = this.rlPace;
+    if (pace && pace.last.step > pace.first.step) return (pace.last.time - pace.first.time) / (pace.last.step - pace.first.step);
+    const stepTime = this.latest.step_time;
+    return pace && typeof stepTime === 'number' && stepTime > 0 ? stepTime * 1000 : null;
   }
 
   /** The pid of the trainer process named by the last run_started / resumed event. */
@@ -161,12 +196,12 @@ export class RunState {
     return out;
   }
 
-  sampleSteps(): number[] {
-    return [...this.samples.keys()].sort((a, b) => a - b);
+  sampleSteps(source: SampleSource = 'train'): number[] {
+    return [...this.samples[source].keys()].sort((a, b) => a - b);
   }
 
-  sampleRef(step: number): SampleRef | undefined {
-    return this.samples.get(step);
+  sampleRef(step: number, source: SampleSource = 'train'): SampleRef | undefined {
+    return this.samples[source].get(step);
   }
 
   /** Bytes held in metric arrays: what grows with the length of the run. */

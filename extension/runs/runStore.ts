@@ -5,7 +5,7 @@ import { promises as fs, existsSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { TrainerEvent, SamplesEvent } from '../../schemas/generated/trainerEvent';
 import type { RunConfig } from '../../schemas/generated/runConfig';
-import type { MetricSeries, RunStoreApi, RunSummary } from './types';
+import type { MetricSeries, RunStoreApi, RunSummary, SampleSource } from './types';
 import { LineTail, type LineTailOptions, type TailLine } from './lineTail';
 import { parseEventLine } from './eventParser';
 import { RunState, type LivenessInfo } from './runState';
@@ -303,7 +303,8 @@ export class RunStore implements RunStoreApi {
   listRuns(): RunSummary[] {
     return [...this.runs.values()]
       .map((t) => t.state.summary(this.liveness))
-      .sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0) || b.id.localeCompare(a.id));
+      // newest first; a run launched a moment ago has no run_started yet and belongs at the top, not the bottom
+      .sort((a, b) => sortTime(b) - sortTime(a) || b.id.localeCompare(a.id));
   }
 
   getRun(runId: string): RunSummary | undefined {
@@ -322,20 +323,25 @@ export class RunStore implements RunStoreApi {
     return this.runs.get(runId)?.state.metricSeries() ?? {};
   }
 
-  getSampleSteps(runId: string): number[] {
-    return this.runs.get(runId)?.state.sampleSteps() ?? [];
+  getSampleSteps(runId: string, source: SampleSource = 'train'): number[] {
+    return this.runs.get(runId)?.state.sampleSteps(source) ?? [];
   }
 
-  async readSamples(runId: string, step: number): Promise<SamplesEvent | undefined> {
+  /** An eval event's samples come back in the shape of a samples event of its step. */
+  async readSamples(runId: string, step: number, source: SampleSource = 'train'): Promise<SamplesEvent | undefined> {
     const tracked = this.runs.get(runId);
-    const ref = tracked?.state.sampleRef(step);
+    const ref = tracked?.state.sampleRef(step, source);
     if (!tracked || !ref) return undefined;
     const handle = await fs.open(tracked.tail.path, 'r');
     try {
       const buf = Buffer.alloc(ref.length);
       await handle.read(buf, 0, ref.length, ref.offset);
       const parsed = parseEventLine(buf.toString('utf8'));
-      return parsed.ok && parsed.event.type === 'samples' ? parsed.event : undefined;
+      if (!parsed.ok) return undefined;
+      const e = parsed.event;
+      if (e.type === 'samples' && source === 'train') return e;
+      if (e.type === 'eval' && source === 'eval' && e.samples) return { type: 'samples', time: e.time, step: e.step, samples: e.samples };
+      return undefined;
     } finally {
       await handle.close();
     }
@@ -366,6 +372,10 @@ export class RunStore implements RunStoreApi {
   private fireList(): void {
     for (const l of [...this.listListeners]) l();
   }
+}
+
+function sortTime(run: RunSummary): number {
+  return run.startedAt ?? (run.status === 'running' ? Infinity : 0);
 }
 
 async function listRunDirs(root: string): Promise<string[]> {

@@ -5,6 +5,23 @@ import type { RunConfig } from '../../schemas/generated/runConfig';
 
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'unknown';
 
+/** Where samples come from: the completions an RL step trained on, or an evaluation's completions. */
+export type SampleSource = 'train' | 'eval';
+
+/** The supervised warm start's progress: steps done (as of its latest metrics event) of steps. */
+export interface WarmStartProgress {
+  step: number;
+  steps: number;
+  finished: boolean;
+}
+
+/** The best evaluation so far, as the trainer's best checkpoint names it. */
+export interface BestEval {
+  metric: string;
+  value: number;
+  step: number;
+}
+
 export interface RunSummary {
   /** Directory name under the runs folder; unique within a store. */
   id: string;
@@ -38,6 +55,11 @@ export interface RunSummary {
   error: string | null;
   /** Lines of events.jsonl that were not valid events. */
   malformedLines: number;
+  /** The warm start's progress; null for a run without one. */
+  warmStart: WarmStartProgress | null;
+  /** Milliseconds per RL step of the current trainer process (RL steps only, for the ETA); null before it is known. */
+  rlStepMs: number | null;
+  bestEval: BestEval | null;
 }
 
 /** One metric's points, in step order. Values are null where the trainer wrote a non-finite number. */
@@ -51,10 +73,12 @@ export interface RunStoreApi {
   getRun(runId: string): RunSummary | undefined;
   /** Every metric of the run by name: metrics events (by TRL name) and eval events (eval_ names). */
   getMetricSeries(runId: string): Record<string, MetricSeries>;
-  /** Steps that have a samples event, ascending. */
-  getSampleSteps(runId: string): number[];
-  /** The samples event of a step, read from disk on demand (samples are not all kept in memory). */
-  readSamples(runId: string, step: number): Promise<SamplesEvent | undefined>;
+  /** Steps that have samples of the source (train: samples events; eval: eval events with samples), ascending. */
+  getSampleSteps(runId: string, source?: SampleSource): number[];
+  /** The samples of a step, read from disk on demand (samples are not all kept in memory). */
+  readSamples(runId: string, step: number, source?: SampleSource): Promise<SamplesEvent | undefined>;
   /** New events of a run, in file order, as they are appended. */
   onDidChangeRun(listener: (e: { runId: string; events: TrainerEvent[] }) => void): { dispose(): void };
+  /** Runs were added or removed, or a run's status changed. */
+  onDidChangeRuns(listener: () => void): { dispose(): void };
 }

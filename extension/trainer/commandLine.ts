@@ -12,7 +12,8 @@ export interface TrainerCommand {
 export type TrainerRequest =
   | { kind: 'train'; configFile: string; runDir: string; nprocPerNode?: number; overrides?: string[] }
   | { kind: 'resume'; runDir: string; checkpoint?: string; nprocPerNode?: number }
-  | { kind: 'demo-data'; datasetKind: string; outDir: string; maxSteps?: number };
+  | { kind: 'demo-data'; datasetKind: string; outDir: string; maxSteps?: number }
+  | { kind: 'rewards-worker'; cwd: string };
 
 /** Environment for every trainer process: unbuffered so events and progress arrive as they happen; UTF-8 everywhere. */
 export function trainerEnv(base: NodeJS.ProcessEnv): Record<string, string> {
@@ -42,6 +43,8 @@ export function buildTrainerCommand(python: string, request: TrainerRequest, bas
       if (request.maxSteps !== undefined) args.push('--max-steps', String(request.maxSteps));
       return { command: python, args, cwd: path.dirname(request.outDir), env };
     }
+    case 'rewards-worker':
+      return { command: python, args: ['-m', 'rlstudio', 'rewards', 'worker'], cwd: request.cwd, env };
   }
 }
 

@@ -1,11 +1,13 @@
-// The Runs view: one item per run (status icon, step / max steps, reward, elapsed), with checkpoints as children.
+// The Runs view: one item per run with checkpoints as children. The row's label carries the facts (status, warm
+// start n/N or step / max steps, reward, health badge) so they survive the default sidebar width; the run's name
+// and elapsed time follow as its description (the full name is in the tooltip and the accessible label).
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { RunStore } from '../runs/runStore';
 import type { RunSummary, RunStatus } from '../runs/types';
 import type { CheckpointEvent } from '../../schemas/generated/trainerEvent';
 import type { HealthAlert } from '../../webview/protocol';
-import { runAccessibleLabel, runDescription } from './runPresentation';
+import { checkpointText, runAccessibleLabel, treeDescription, treeLabel } from './runPresentation';
 import { RunHealthCache, healthBadge } from './runHealthBadge';
 import { readHealthThresholds } from '../panels/settings';
 
@@ -73,10 +75,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 }
 
 function runItem(run: RunSummary, alerts: HealthAlert[]): vscode.TreeItem {
-  const item = new vscode.TreeItem(run.id, run.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-  item.id = `run:${run.dir}`;
   const badge = healthBadge(alerts);
-  item.description = `${badge ? `${badge.text} · ` : ''}${runDescription(run, Date.now())}`;
+  const item = new vscode.TreeItem(treeLabel(run, badge?.text), run.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = `run:${run.dir}`;
+  item.description = treeDescription(run, Date.now());
   const [icon, color] = ICONS[run.status];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.contextValue = `rlstudio.run.${run.status}${run.checkpoints.length ? '.resumable' : ''}`;
@@ -111,10 +113,11 @@ function appendHealth(tip: vscode.MarkdownString, alerts: HealthAlert[]): void {
 }
 
 function checkpointItem(run: RunSummary, c: CheckpointEvent): vscode.TreeItem {
-  const label = c.kind === 'best' ? 'best model' : c.kind === 'final' ? 'final' : `step ${c.step}`;
+  const { label, description } = checkpointText(c);
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
   item.id = `ckpt:${run.dir}:${c.path}`;
-  item.description = c.kind === 'best' && c.metric ? `${c.metric} ${c.value ?? ''} · step ${c.step}` : path.basename(c.path);
+  item.description = description;
+  item.tooltip = c.path;
   item.iconPath = new vscode.ThemeIcon(c.kind === 'best' ? 'star-full' : 'save');
   item.contextValue = 'rlstudio.checkpoint';
   item.resourceUri = vscode.Uri.file(path.join(run.dir, c.path));

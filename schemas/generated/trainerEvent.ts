@@ -126,6 +126,10 @@ export interface Sample {
   prompt: string;
   completion: string;
   /**
+   * file:line of the dataset row the prompt came from (lets `rewards test` re-score the sample with the row's columns).
+   */
+  source?: string;
+  /**
    * Each reward function's value; null: not applicable.
    */
   rewards: {

@@ -8,6 +8,7 @@ import { runStartedEvent, stepEvents, pointsPerMetric, type RecordedRunOptions }
 import { DashboardFeed } from '../../extension/panels/dashboardFeed';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../../extension/runs/health';
 import { buildCards } from '../../webview/dashboard/chartGroups';
+import { configDifferences } from '../../extension/panels/configDiff';
 
 // Started a few minutes ago, so elapsed and ETA read like a live run's.
 const T0 = Math.floor(Date.now() / 1000) - 320;
@@ -39,7 +40,8 @@ async function cardData(p: OpenedPage): Promise<Record<string, { drawn: Record<s
 async function openDashboard(ids: string[], opts: Parameters<typeof openPanel>[2] = {}) {
   const p = await openPanel(h, 'dashboard', { height: 4000, ...opts });
   const feeds = ids.map((id) => new DashboardFeed(runs.store, id, DEFAULT_HEALTH_THRESHOLDS));
-  await p.send({ type: 'init', runs: feeds.map((f) => f.snapshot()) });
+  const configDiff = ids.length > 1 ? configDifferences(ids.map((id) => runs.store.getRun(id)?.config ?? null)) : undefined;
+  await p.send({ type: 'init', runs: feeds.map((f) => f.snapshot()), configDiff });
   await p.page.waitForSelector('.card[data-card="reward"][data-drawn]');
   return { p, feeds };
 }
@@ -62,7 +64,7 @@ test('every chart group renders with the points the run wrote, then updates live
     }
   }
   assert.equal(cards['reward'].drawn['accuracy'], 120);
-  assert.equal(cards['eval_reward'].drawn['eval_reward'], 6);
+  assert.equal(cards['eval_reward'].drawn['reward'], 6);
   // Header and health alerts: the non-finite step 37 and the trainer's own alert.
   const header = await p.page.textContent('.run-header');
   assert.match(header!, /grpo-a/);
@@ -84,7 +86,7 @@ test('every chart group renders with the points the run wrote, then updates live
   const after = await cardData(p);
   assert.equal(after['reward'].drawn['reward'], 135);
   assert.equal(after['kl'].drawn['kl'], 135);
-  assert.equal(after['eval_reward'].drawn['eval_reward'], 6);
+  assert.equal(after['eval_reward'].drawn['reward'], 6);
   await p.send({ type: 'header', header: feeds[0].header() });
   await p.page.waitForFunction(() => /135 \/ 200/.test((globalThis as any).document.querySelector('.field-step').textContent));
   assert.deepEqual(await p.cspViolations(), []);
@@ -144,8 +146,14 @@ test('hover shows raw values; drag zooms to a step range; log scale; PNG export;
   await again.page.context().close();
 });
 
-test('compare overlays the same metric from two runs', async () => {
+test('compare puts the config differences first, then overlays the same metric from two runs', async () => {
   const { p } = await openDashboard([RUN_A.runId, RUN_B.runId]);
+  // what differs between the two resolved configs (the run name and the seed), above the headers
+  const rows = await p.page.locator('.config-diff tbody tr').evaluateAll((trs: any[]) => trs.map((tr) => [...tr.children].map((c: any) => c.textContent)));
+  assert.deepEqual(rows, [['name', '"grpo-a"', '"grpo-b"'], ['training.seed', '1', '2']]);
+  const order = await p.page.locator('.headers > *').evaluateAll((els: any[]) => els.map((e) => e.className));
+  assert.deepEqual(order, ['config-diff', 'run-header', 'run-header']);
+  assert.equal(await p.page.locator('.run-header .config-summary').count(), 0, 'no repeated full config summary per run');
   const cards = await cardData(p);
   const stepsA = runs.store.getMetricSeries(RUN_A.runId).reward.steps.length;
   assert.ok(stepsA >= 120);
@@ -157,7 +165,7 @@ test('compare overlays the same metric from two runs', async () => {
   await p.page.context().close();
 });
 
-for (const theme of ['light', 'dark'] as const) {
+for (const theme of ['light', 'dark', 'high-contrast'] as const) {
   test(`screenshot in the ${theme} theme`, async () => {
     const { p } = await openDashboard([RUN_A.runId], { theme, height: 2200 });
     await p.page.mouse.move(700, 640);

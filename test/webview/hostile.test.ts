@@ -47,9 +47,10 @@ test('samples viewer shows hostile completions, prompts, tokens and reward names
     rewards: { [`<b onmouseover="window.__pwned='col'">fn</b>`]: i, ok: null }, reward: i, advantage: i - 2.5,
     length: 3, truncated: i % 2 === 0, tokens: [text.slice(0, 20), text.slice(20, 40), text.slice(40)], loss_mask: [0, 1, 1],
   }));
-  await p.send({ type: 'init', runId: `<img src=x onerror="window.__pwned='runid'">`, steps: [7] });
+  await p.send({ type: 'init', runId: `<img src=x onerror="window.__pwned='runid'">`, steps: [7], evalSteps: [], running: false,
+    logCompletions: true, completionsSteps: 1 });
   await p.waitForPosted('requestSamples');
-  await p.send({ type: 'samples', runId: 'x', step: 7, samples });
+  await p.send({ type: 'samples', runId: 'x', step: 7, source: 'train', samples });
   await p.page.waitForSelector('.sample-row');
   for (const row of await p.page.locator('.sample-row').all()) await row.click();
   assert.equal(await p.page.locator('.token-row').count(), evil.length);
@@ -66,7 +67,8 @@ test('dashboard shows hostile run ids, metric names, config values and alert tex
   await p.send({
     type: 'init', runs: [{
       header: { id: evil[0], status: 'running', step: 3, maxSteps: 10, algorithm: evil[2], model: evil[3], device: evil[4], startedAt: 1, finishedAt: null,
-        lastEventAt: 2, configSummary: [[evil[5], evil[1]]], hasConfig: true, error: evil[2] },
+        lastEventAt: 2, configSummary: [[evil[5], evil[1]]], hasConfig: true, error: evil[2], warmStart: null, rlStepSeconds: null,
+        reward: 0.5, bestEval: { metric: evil[3], value: 0.7, step: 2 } },
       series,
       alerts: [{ code: 'x', level: 'warning', message: evil[1], hint: evil[0], step: 2, source: 'trainer' }],
     }],
@@ -74,5 +76,6 @@ test('dashboard shows hostile run ids, metric names, config values and alert tex
   await p.page.waitForSelector('.card[data-drawn]');
   await p.page.locator('.card canvas').first().hover();
   await assertInert(p, 'dashboard', evil);
+  assert.match((await p.page.textContent('.field-best'))!, /0.7 @ step 2/);
   await p.page.context().close();
 });

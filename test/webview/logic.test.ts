@@ -5,6 +5,7 @@ import { computeHealthAlerts, resolveThresholds, DEFAULT_HEALTH_THRESHOLDS } fro
 import type { MetricSeries } from '../../extension/runs/types';
 import { RawSeries, decimate } from '../../webview/dashboard/rawSeries';
 import { buildCards } from '../../webview/dashboard/chartGroups';
+import { flatSeriesBounds, tickDigits } from '../../webview/dashboard/axes';
 import { arrange, rewardColumns, tokenView } from '../../webview/samples/model';
 import { runIdFromArgs, runIdsFromArgs } from '../../extension/panels/commandArgs';
 import { contentSecurityPolicy, renderWebviewHtml } from '../../extension/panels/html';
@@ -28,6 +29,9 @@ test('health: each alert fires on its condition and stays quiet on a healthy run
   assert.deepEqual(codes({ ...healthy, reward: series(flat(25, 0)) }), ['reward_stuck_zero']);
   assert.deepEqual(codes({ ...healthy, reward: series([...flat(25, 0), 0.5]) }), [], 'no longer stuck once reward moves');
   assert.deepEqual(codes({ ...healthy, entropy: series([...flat(20, 1.5), ...flat(20, 0.05)]) }), ['entropy_collapse']);
+  // entropy falling while the reward climbs to 1.0 (a run that worked): information, not a warning
+  const solved = computeHealthAlerts({ ...healthy, reward: series([...flat(20, 0.2), ...flat(20, 1)]), entropy: series([...flat(20, 1.5), ...flat(20, 0.05)]) });
+  assert.deepEqual(solved.map((a) => [a.code, a.level]), [['entropy_converged', 'info']]);
   assert.deepEqual(codes({ ...healthy, kl: series([...flat(39, 0.01), 0.5]) }), ['kl_spike']);
   assert.deepEqual(codes({ ...healthy, kl: series([...flat(39, 0.01), 0.05]) }), [], 'below klMin is not a spike');
   assert.deepEqual(codes({ ...healthy, 'completions/clipped_ratio': series(flat(40, 0.7)) }), ['clipped_ratio_high']);
@@ -77,7 +81,32 @@ test('chart groups: TRL names land in the group a person looks for them in', () 
   assert.equal(byId.eval_reward.group, 'eval');
   assert.equal(byId['custom/thing'].group, 'other');
   assert.ok(!('reward_std' in byId) && !('rewards/acc/std' in byId), 'stds are bands, not charts');
-  assert.deepEqual([...new Set(cards.map((c) => c.group))], ['rewards', 'policy', 'lengths', 'optimisation', 'speed', 'eval', 'other']);
+  assert.deepEqual([...new Set(cards.map((c) => c.group))], ['rewards', 'policy', 'lengths', 'optimisation', 'speed', 'eval', 'warm_start', 'other']);
+  // warm-start metrics: their own section and step axis, not "Other" on the RL axis
+  assert.deepEqual([byId['warm_start/loss'].group, byId['warm_start/loss'].axis, byId['warm_start/loss'].title], ['warm_start', 'warm_start', 'Warm-start loss']);
+  assert.equal(byId.reward.axis, 'rl');
+});
+
+test('chart groups: evaluation cards read as words, one reward card with its band, drawn unsmoothed', () => {
+  const cards = buildCards(['reward', 'eval_reward', 'eval_reward_std', 'eval_rewards/accuracy/mean', 'eval_rewards/accuracy/std',
+    'eval_accuracy', 'eval_completions/mean_length', 'eval_completions/clipped_ratio']);
+  const evalCards = cards.filter((c) => c.group === 'eval');
+  assert.deepEqual(evalCards.map((c) => c.title), ['Eval reward (mean ± std; per reward function)', 'Eval accuracy',
+    'Eval completion clipped ratio', 'Eval completion mean length']);
+  assert.deepEqual(evalCards[0].lines, [{ metric: 'eval_reward', label: 'reward', std: 'eval_reward_std' },
+    { metric: 'eval_rewards/accuracy/mean', label: 'accuracy', std: 'eval_rewards/accuracy/std' }]);
+  assert.ok(evalCards.every((c) => !c.smooth), 'a 10-point eval series keeps its peak');
+  assert.ok(cards.find((c) => c.id === 'reward')!.smooth);
+  assert.deepEqual(cards.find((c) => c.id === 'reward')!.lines.map((l) => l.metric), ['reward'], 'eval lines stay off the RL reward card');
+});
+
+test('axes: a flat series gets a readable range; tick labels never repeat', () => {
+  assert.deepEqual(flatSeriesBounds(200, 200), { min: 180, max: 220 });
+  assert.deepEqual(flatSeriesBounds(0, 0), { min: -0.1, max: 0.1 });
+  assert.equal(flatSeriesBounds(0.2, 0.9), undefined);
+  assert.equal(tickDigits(0.9995, 0.0001), 4);
+  assert.equal(tickDigits(200.0004, 0.0001), 7);
+  assert.equal(tickDigits(0.5, 0.1), 3);
 });
 
 test('samples: grouping, sorting, search, reward columns, token mask', () => {

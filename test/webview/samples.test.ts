@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startHarness, openPanel, unexpectedRequests, type Harness, type OpenedPage } from './helpers/webviewPage';
 import { RunsFolder } from './helpers/runFixture';
 import { runStartedEvent, stepEvents, type RecordedRunOptions } from './helpers/recordedRun';
+import { sampleStepsOf } from '../../extension/panels/sampleSteps';
 
 const RUN: RecordedRunOptions = { runId: 'grpo-samples', maxSteps: 100, seed: 3, samplesEvery: 10, groups: 4, perGroup: 4 };
 let h: Harness;
@@ -24,12 +25,12 @@ async function serve(p: OpenedPage, runId: string): Promise<() => Promise<void>>
   const answer = async () => {
     const asks = (await p.posted()).filter((m) => m.type === 'requestSamples');
     for (const ask of asks.slice(answered)) {
-      const ev = await runs.store.readSamples(runId, Number(ask.step));
-      await p.send({ type: 'samples', runId, step: ask.step, samples: ev?.samples ?? [] });
+      const ev = await runs.store.readSamples(runId, Number(ask.step), ask.source === 'eval' ? 'eval' : 'train');
+      await p.send({ type: 'samples', runId, step: ask.step, source: ask.source, samples: ev?.samples ?? [] });
     }
     answered = asks.length;
   };
-  await p.send({ type: 'init', runId, steps: runs.store.getSampleSteps(runId) });
+  await p.send({ type: 'init', ...sampleStepsOf(runs.store, runId) });
   await p.waitForPosted('requestSamples');
   await answer();
   return answer;
@@ -79,7 +80,7 @@ test('sort by reward, search, change step, follow new steps, restore state', asy
   assert.equal(await p.page.getAttribute('.group-box', 'data-group'), '2');
   await p.screenshot('samples-light');
 
-  await p.page.locator('vscode-single-select.step-select').evaluate((el: any) => { el.value = '20'; el.dispatchEvent(new Event('change')); });
+  await p.page.locator('vscode-single-select.step-select').evaluate((el: any) => { el.value = 'train:20'; el.dispatchEvent(new Event('change')); });
   await p.waitForPosted('requestSamples', 2);
   await answer();
   await p.page.waitForFunction(() => /step 20:/.test((globalThis as any).document.querySelector('.summary').textContent));
@@ -88,7 +89,7 @@ test('sort by reward, search, change step, follow new steps, restore state', asy
   // A new samples step arrives: not followed (the user picked a step), but listed.
   runs.append(RUN.runId, stepEvents(RUN, 41, 50));
   await runs.refresh(RUN.runId);
-  await p.send({ type: 'steps', runId: RUN.runId, steps: runs.store.getSampleSteps(RUN.runId) });
+  await p.send({ type: 'steps', ...sampleStepsOf(runs.store, RUN.runId) });
   await p.page.waitForFunction(() => (globalThis as any).document.querySelectorAll('vscode-single-select.step-select vscode-option').length === 5);
   assert.match((await p.page.textContent('.summary'))!, /step 20:/);
 

@@ -1,4 +1,4 @@
-"""python -m rlstudio {train, resume, validate, infer, demo-data, demo}.
+"""python -m rlstudio {train, resume, validate, infer, demo-data, demo, rewards}.
 
 Exit codes of train and resume (README): 0 completed, 1 failed, 2 invalid input (nothing trained), 3 refused (the run
 directory is in use or already holds a run), 130 stopped by a signal after checkpointing."""
@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     de = sub.add_parser("demo", help="the learning demo: arithmetic word problems with the tiny model")
     de.add_argument("--out", default=None, help="folder for the data and runs (default: ./demo)")
     de.add_argument("--max-steps", type=int, default=None)
+
+    # the parser is declared here, not in rlstudio.rewards, whose import loads torch
+    rw = sub.add_parser("rewards", help="test reward functions (JSON in, JSON out; schemas/reward-test.schema.json)")
+    rsub = rw.add_subparsers(dest="rewards_command", required=True)
+    te = rsub.add_parser("test", help="score cases, dataset rows or a run's recorded samples; prints a JSON report")
+    te.add_argument("--input", default="-", help="the JSON request file (default: stdin)")
+    te.add_argument("--output", default="-", help="where to write the JSON response (default: stdout)")
+    rsub.add_parser("worker", help="answer test requests as JSON lines over stdin/stdout until stdin closes")
     return p
 
 
@@ -81,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
             from rlstudio.demo import run_demo
 
             return run_demo(Path(args.out) if args.out else None, args.max_steps)
+        if args.command == "rewards":
+            from rlstudio.rewards.commands import rewards_main
+
+            return rewards_main(args)
     except UserError as e:  # the message says it all; no traceback for the user's own mistake
         print(str(e), file=sys.stderr)
         return e.exit_code
@@ -151,6 +163,8 @@ def _shared_run_dir(cfg) -> Path:
 
 
 def _resume(args) -> int:
+    import os
+
     from rlstudio.checkpoint import find_resumable
     from rlstudio.config import apply_override, finish_config
     from rlstudio.event_reader import read_events
@@ -163,7 +177,8 @@ def _resume(args) -> int:
         from rlstudio.user_errors import UserError
 
         raise UserError(f"{run_dir}: not a run directory (no config.json)")
-    refuse_if_live(run_dir)  # before reading (and tidying) the checkpoints of a run that another process writes
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun rank 0 takes the lock; the others must not see it as busy
+        refuse_if_live(run_dir)  # before reading (and tidying) the checkpoints of a run that another process writes
     ckpt, skipped = find_resumable(run_dir, args.checkpoint)
     cfg = json.loads(snapshot.read_text())
     for o in args.overrides:

@@ -27,6 +27,20 @@ def shows_work(prompts, completions, a=None, op=None, b=None, **kwargs):
 '''
 
 
+# Cases for shows_work, written beside it as arithmetic_rewards.py.cases.jsonl: the editor lists them in the Test
+# Explorer and runs them from the "Run cases" CodeLens (`rewards test` with cases_file).
+_PROMPT = "Ann has 3 apples and finds 4 more . How many apples does Ann have now ?"
+_COLUMNS = {"reference": "7", "a": 3, "op": "+", "b": 4}
+ARITHMETIC_CASES = [
+    {"name": "writes the problem in <think>", "function": "shows_work", "prompt": _PROMPT,
+     "completion": "<think>3 + 4</think><answer>7</answer>", "columns": _COLUMNS, "expected": 1.0},
+    {"name": "other numbers in <think>", "function": "shows_work", "prompt": _PROMPT,
+     "completion": "<think>3 + 5</think><answer>8</answer>", "columns": _COLUMNS, "expected": 0.0},
+    {"name": "no <think> step", "function": "shows_work", "prompt": _PROMPT,
+     "completion": "<answer>7</answer>", "columns": _COLUMNS, "expected": 0.0},
+]
+
+
 def arithmetic_config(max_steps: int) -> dict:
     return {
         "$schema": str(SCHEMA_PATH),
@@ -83,6 +97,8 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
         paths = write_arithmetic(out)
         (out / "arithmetic_rewards.py").write_text(ARITHMETIC_REWARDS)
         paths["rewards"] = out / "arithmetic_rewards.py"
+        paths["reward_cases"] = out / "arithmetic_rewards.py.cases.jsonl"
+        paths["reward_cases"].write_text("".join(json.dumps(c) + "\n" for c in ARITHMETIC_CASES))
         config = arithmetic_config(max_steps or 450)
     elif kind == "finance":
         from rlstudio.demo_finance import write_finance_demo

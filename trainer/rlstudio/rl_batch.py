@@ -34,7 +34,8 @@ class RLBatch:
                 "completion_mask": r.completion_mask.cpu(), "truncated": r.truncated.cpu(), "loss_mask": self.loss_mask.cpu(),
                 "advantages": self.advantages.cpu(), "num_items": self.num_items,
                 "old_logps": None if self.old_logps is None else self.old_logps.cpu(),
-                "ref_logps": None if self.ref_logps is None else self.ref_logps.cpu(), "metrics": self.metrics}
+                "ref_logps": None if self.ref_logps is None else self.ref_logps.cpu(), "metrics": self.metrics,
+                "samples": self.samples}  # a step that reuses the batch after a resume logs the same samples
 
     @classmethod
     def from_tensors(cls, d: dict, device) -> "RLBatch":
@@ -42,7 +43,7 @@ class RLBatch:
                      d["completion_mask"].to(device), d["truncated"].to(device))
         opt = lambda t: None if t is None else t.to(device)  # noqa: E731
         return cls(ro, d["loss_mask"].to(device), d["advantages"].to(device), float(d["num_items"]),
-                   opt(d["old_logps"]), opt(d["ref_logps"]), dict(d["metrics"]), [])
+                   opt(d["old_logps"]), opt(d["ref_logps"]), dict(d["metrics"]), list(d.get("samples") or []))
 
 
 def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, reference, trainer_state, log_groups: int | None,
@@ -106,6 +107,7 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
             ids = ids_list[i]
             samples.append({
                 "group": i // G, "index": i % G, "prompt": prompts_text[i], "completion": texts[i],
+                "source": local[i].source,
                 "rewards": {n: (None if v != v else float(v)) for n, v in zip(scores.names, scores.per_function[i].tolist())},
                 "reward": float(scores.total[i]), "advantage": float(advantages[i]), "length": len(ids),
                 "truncated": bool(ro.truncated[i]), "completion_ids": ids,

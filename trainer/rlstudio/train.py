@@ -309,9 +309,10 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
             events.metrics(step, logged, epoch=sampler.epoch)
             outputs.log_metrics(step, logged)
             progress.update(step, logged)
+        # Samples of the completions this step trained on: with num_iterations > 1 a batch serves several steps, so
+        # a requested step that reuses it logs the same completions (it trained on them), and the last step always logs.
         if batch.samples and log_cfg["log_completions"] and (step % log_cfg["completions_steps"] == 0 or step == max_steps):
             events.emit("samples", step=step, samples=batch.samples)
-        batch.samples = []
 
         if eval_records is not None and step % eval_cfg["eval_steps"] == 0 and step < max_steps:
             do_eval(step)

@@ -2,6 +2,7 @@
 setup whose weights provably change every step: with and without a KL reference, full and LoRA, with and without a
 warm start (the KL reference is the base model, the base with adapters off, or the warm-started model)."""
 import json
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -89,10 +90,27 @@ def test_sigint_resume_equals_uninterrupted(tmp_path, case):
     assert sorted(mb) == list(range(1, MAX_STEPS + 1))
     for s in ma:
         assert ma[s] == mb[s], f"step {s} differs after resuming at step {k}: {ma[s]} vs {mb[s]}"
+    samples_a = {e["step"]: e["samples"] for e in events(a) if e["type"] == "samples"}
+    samples_b = {e["step"]: e["samples"] for e in ev_b if e["type"] == "samples"}
+    assert sorted(samples_a) == list(range(1, MAX_STEPS + 1)) and samples_a == samples_b
     wa, wb = weights(a / "final"), weights(b / "final")
     assert wa.keys() == wb.keys()
     for name in wa:
         assert (wa[name] == wb[name]).all(), name
+
+    if CASES[case].get("grpo__num_iterations", 1) > 1:
+        # resume exactly mid-way through a generation batch (step_3 of num_iterations 2 holds the pending batch)
+        c = tmp_path / "c"
+        shutil.copytree(a, c)
+        code, out = run_cli("resume", "--run-dir", str(c), "--checkpoint", "step_3")
+        assert code == EXIT_COMPLETED, out
+        assert (a / "checkpoints" / "step_3" / "rl_batch.pt").is_file()
+        ev_c = events(c)
+        after = ev_c[max(i for i, e in enumerate(ev_c) if e["type"] == "resumed"):]  # what the resumed process logged
+        assert step_metrics(after) == {s: ma[s] for s in range(4, MAX_STEPS + 1)}
+        assert {e["step"]: e["samples"] for e in after if e["type"] == "samples"} == {
+            s: samples_a[s] for s in range(4, MAX_STEPS + 1)}
+        assert all((weights(c / "final")[k] == wa[k]).all() for k in wa)
 
     v = _validator()
     for e in events(a) + ev_b:
@@ -113,6 +131,7 @@ def test_events_and_pruning_of_a_resumed_run(tmp_path):
     assert {"run_started", "resumed", "metrics", "samples", "checkpoint", "run_finished", "phase"} <= kinds
     sample = next(e for e in events(b) if e["type"] == "samples")["samples"][0]
     assert len(sample["completion_ids"]) == len(sample["tokens"]) == len(sample["loss_mask"]) == sample["length"]
+    assert Path(sample["source"].rpartition(":")[0]).is_file()  # the dataset row, for re-scoring with its columns
     # keep_last 2: only the two newest step checkpoints remain
     assert [c.name for c in list_checkpoints(b)] == ["step_4", "step_5"]
 

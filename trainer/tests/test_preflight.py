@@ -117,3 +117,16 @@ def test_validate_json_output_follows_its_schema(tmp_path, capsys):
     report = _report(path, capsys)
     assert len(report["problems"]) == 2
     assert not list(Draft7Validator(schema).iter_errors(report))
+
+
+def test_validate_does_not_import_torch(tmp_path):
+    """The editor runs validate on every save: it must answer in well under a second, so torch stays out of it."""
+    import subprocess
+    import sys
+
+    path, _ = _setup(tmp_path)
+    code = ("import sys; from rlstudio.cli import main; rc = main(['validate', '--config', sys.argv[1], '--json']); "
+            "heavy = sorted(m for m in ('torch', 'transformers', 'peft') if m in sys.modules); "
+            "print(rc, heavy, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    assert out.stderr.strip().splitlines()[-1] == "0 []", out.stderr

@@ -86,3 +86,15 @@ def test_full_checkpoint_loads_with_plain_transformers(tmp_path):
     tok = AutoTokenizer.from_pretrained(folder)
     assert model.config.vocab_size == len(tok)
     assert json.loads((run_dir / "config.json").read_text())["training"]["max_steps"] == 2
+
+
+def test_samples_are_logged_on_the_requested_steps_and_the_last_one(tmp_path):
+    # num_iterations 2 trains each generated batch on two steps (generation on steps 1, 3, 5): the requested even
+    # steps and the last one must still get the completions they trained on (they used to get none).
+    config_path = arithmetic_setup(tmp_path, grpo__num_iterations=2, logging__completions_steps=2,
+                                   training__max_steps=5, checkpointing__save_steps=100)
+    run_dir = tmp_path / "run"
+    assert run(load_config(config_path), run_dir) == 0
+    logged = [e for e in events(run_dir) if e["type"] == "samples"]
+    assert [e["step"] for e in logged] == [2, 4, 5]
+    assert all(e["samples"] and all(s["completion"] is not None for s in e["samples"]) for e in logged)

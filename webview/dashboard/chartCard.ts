@@ -9,6 +9,8 @@ import type { CardSpec, LineSpec } from './chartGroups';
 import { decimate, type Point, type RawSeries } from './rawSeries';
 import { band, type SeriesStore } from './seriesStore';
 import { withAlpha, type ChartTheme } from './theme';
+import { flatSeriesBounds, tickDigits } from './axes';
+import { isWarmStartSeries } from '../../extension/runs/metricNames';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend);
 
@@ -85,11 +87,11 @@ export class ChartCard {
     this.dirty = false;
     const theme = this.ctx.theme();
     const runIds = this.ctx.runIds();
-    const smoothing = this.ctx.smoothing();
+    const smoothing = this.smoothing();
     const compare = runIds.length > 1;
     const width = Math.max(50, Math.round(this.canvas.clientWidth || 600));
-    // Without a zoom every chart spans the same steps (the runs' extent), so charts line up under each other.
-    const range = this.ctx.range() ?? this.ctx.store.stepExtent(runIds) ?? [-Infinity, Infinity];
+    const range = this.range(runIds);
+    let lo = Infinity, hi = -Infinity;
     const datasets: LineDataset[] = [];
     const drawn: Record<string, number> = {};
     const raw: Record<string, number> = {};
@@ -100,7 +102,8 @@ export class ChartCard {
         const series = this.ctx.store.get(runId, line.metric);
         if (!series || !series.length) return;
         const color = theme.palette[(compare ? r : l) % theme.palette.length];
-        const dash = compare ? DASHES[l % DASHES.length] : [];
+        // lines of one card differ by dash as well as colour: blue and orange blur together for some eyes and themes
+        const dash = DASHES[l % DASHES.length];
         const label = compare ? `${runId} · ${line.label}` : line.label;
         const values = series.smoothed(smoothing);
         const main = decimate(series, values, range[0], range[1], width);
@@ -109,6 +112,7 @@ export class ChartCard {
         datasets.push(this.dataset(label, main, color, dash, 1.6, 'line'));
         drawn[label] = main.length;
         raw[label] = series.length;
+        for (const p of main) if (p.y !== null && Number.isFinite(p.y)) { lo = Math.min(lo, p.y); hi = Math.max(hi, p.y); }
         if (main.length) lastStep = Math.max(lastStep, main[main.length - 1].x);
       });
     });
@@ -122,10 +126,14 @@ export class ChartCard {
     } else {
       this.chart.data.datasets.forEach((d, i) => { d.data = datasets[i].data; });
     }
-    const x = (this.chart.options.scales as { x: { min?: number; max?: number } }).x;
+    const { x, y } = this.chart.options.scales as { x: { min?: number; max?: number }; y: { min?: number; max?: number } };
     x.min = Number.isFinite(range[0]) ? range[0] : undefined;
     x.max = Number.isFinite(range[1]) ? range[1] : undefined;
+    const flat = this.ctx.isLog(this.spec.id) ? undefined : flatSeriesBounds(lo, hi);
+    y.min = flat?.min;
+    y.max = flat?.max;
     this.chart.update('none');
+    this.el.dataset.xRange = JSON.stringify([x.min ?? null, x.max ?? null]);
 
     const total = Object.values(raw).reduce((a, b) => a + b, 0);
     this.countLabel.textContent = `${total.toLocaleString('en-US')} points`;
@@ -133,6 +141,19 @@ export class ChartCard {
     this.el.dataset.points = JSON.stringify(raw);
     if (Number.isFinite(lastStep)) this.el.dataset.lastStep = String(lastStep);
     if (this.hoverX !== null) this.showTooltip(this.hoverX);
+  }
+
+  /** Sparse series (evaluations) are drawn as measured: smoothing would hide a peak between two evaluations. */
+  private smoothing(): number {
+    return this.spec.smooth ? this.ctx.smoothing() : 0;
+  }
+
+  /** The card's x range. RL charts share the zoom, else the runs' RL-step extent, so they line up under each other;
+   * warm-start charts span the warm start's own steps (its 200 supervised steps must not squash a 20-step run). */
+  private range(runIds: string[]): [number, number] {
+    const warm = this.spec.axis === 'warm_start';
+    const zoom = warm ? null : this.ctx.range();
+    return zoom ?? this.ctx.store.stepExtent(runIds, (name) => isWarmStartSeries(name) === warm) ?? [-Infinity, Infinity];
   }
 
   private pushBand(out: LineDataset[], runId: string, line: LineSpec, series: RawSeries, smoothing: number,
@@ -150,7 +171,7 @@ export class ChartCard {
   private dataset(label: string, data: Point[], color: string, dash: number[], width: number, role: LineDataset['rlRole']): LineDataset {
     return {
       label, data, rlRole: role, borderColor: color, backgroundColor: color, borderWidth: width, borderDash: dash,
-      pointRadius: role === 'line' && data.length <= 40 ? 2 : 0, pointHoverRadius: 0, fill: false, spanGaps: false,
+      pointRadius: role === 'line' && (data.length <= 40 || !this.spec.smooth) ? 2 : 0, pointHoverRadius: 0, fill: false, spanGaps: false,
       parsing: false, normalized: true, tension: 0,
     } as LineDataset;
   }
@@ -166,8 +187,12 @@ export class ChartCard {
       normalized: true,
       events: [] as never[],
       scales: {
-        x: { type: 'linear' as const, title: { display: true, text: 'step', color: theme.foreground }, ticks: tick, grid: { color: theme.grid } },
-        y: { type: log ? ('logarithmic' as const) : ('linear' as const), ticks: { ...tick, callback: (v: number | string) => formatNumber(Number(v), 3) }, grid: { color: theme.grid } },
+        // steps are whole numbers: a 2-step run gets ticks 0, 1, 2 rather than 0.2, 0.4, ...
+        x: { type: 'linear' as const, title: { display: true, text: this.spec.axis === 'warm_start' ? 'warm-start step' : 'step', color: theme.foreground },
+          ticks: { ...tick, precision: 0 }, grid: { color: theme.grid } },
+        y: { type: log ? ('logarithmic' as const) : ('linear' as const), grid: { color: theme.grid },
+          ticks: { ...tick, callback: (v: number | string, i: number, ticks: { value: number }[]) =>
+            formatNumber(Number(v), tickDigits(Number(v), ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : 0)) } },
       },
       plugins: {
         legend: {
@@ -218,7 +243,7 @@ export class ChartCard {
     const step = chart.scales.x.getValueForPixel(px) ?? 0;
     const runIds = this.ctx.runIds();
     const theme = this.ctx.theme();
-    const smoothing = this.ctx.smoothing();
+    const smoothing = this.smoothing();
     const rows: HTMLElement[] = [];
     let shownStep: number | null = null;
     runIds.forEach((runId, r) => this.spec.lines.forEach((line, l) => {

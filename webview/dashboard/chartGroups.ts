@@ -1,7 +1,11 @@
 // Which charts the dashboard shows for a set of metric names, grouped the way a person reads a GRPO run.
-// Names follow TRL. Pure: no DOM.
+// Names follow TRL. Pure: no DOM. Warm-start metrics form their own section on their own step axis (supervised
+// steps), so they neither sit under "Other" nor stretch the RL charts' x range.
+import { EVAL_PREFIX, WARM_START_PREFIX, isWarmStartSeries } from '../../extension/runs/metricNames';
 
-export type GroupId = 'rewards' | 'policy' | 'lengths' | 'optimisation' | 'speed' | 'eval' | 'other';
+export type GroupId = 'rewards' | 'policy' | 'lengths' | 'optimisation' | 'speed' | 'eval' | 'warm_start' | 'other';
+/** The step axis a card is drawn on: RL optimizer steps, or the warm start's supervised steps. */
+export type Axis = 'rl' | 'warm_start';
 
 export const GROUPS: { id: GroupId; title: string }[] = [
   { id: 'rewards', title: 'Rewards' },
@@ -9,7 +13,8 @@ export const GROUPS: { id: GroupId; title: string }[] = [
   { id: 'lengths', title: 'Completion lengths' },
   { id: 'optimisation', title: 'Optimisation' },
   { id: 'speed', title: 'Speed' },
-  { id: 'eval', title: 'Evaluation' },
+  { id: 'eval', title: 'Evaluation (held-out)' },
+  { id: 'warm_start', title: 'Warm start (supervised steps, before RL)' },
   { id: 'other', title: 'Other metrics' },
 ];
 
@@ -25,6 +30,16 @@ export interface CardSpec {
   title: string;
   group: GroupId;
   lines: LineSpec[];
+  axis: Axis;
+  /** False for sparse series (evaluations): every point is a whole evaluation, and smoothing would hide its peak. */
+  smooth: boolean;
+}
+
+/** Readable words for a metric name: "eval_accuracy" -> "accuracy", "warm_start/grad_norm" -> "grad norm". */
+export function metricWords(name: string): string {
+  const bare = name.startsWith(EVAL_PREFIX) ? name.slice(EVAL_PREFIX.length) : isWarmStartSeries(name) ? name.slice(WARM_START_PREFIX.length) : name;
+  const fn = REWARD_FN.exec(bare);
+  return fn ? `${fn[1]} reward` : bare.replace(/^completions\//, 'completion ').replace(/[_/]+/g, ' ').trim();
 }
 
 const FIXED: { id: string; title: string; group: GroupId; metrics: string[] }[] = [
@@ -48,30 +63,42 @@ export function buildCards(names: Iterable<string>): CardSpec[] {
   const used = new Set<string>();
   const cards: CardSpec[] = [];
   const take = (m: string) => { used.add(m); return m; };
+  const rl = { axis: 'rl' as const, smooth: true };
 
-  const rewardLines: LineSpec[] = [];
-  if (all.has('reward')) rewardLines.push({ metric: take('reward'), label: 'reward', std: all.has('reward_std') ? take('reward_std') : undefined });
-  for (const n of [...all].sort()) {
-    const m = REWARD_FN.exec(n);
-    if (!m) continue;
-    const std = `rewards/${m[1]}/std`;
-    rewardLines.push({ metric: take(n), label: m[1], std: all.has(std) ? take(std) : undefined });
+  // The reward card of RL steps, and the same card of evaluations (eval_reward ± eval_reward_std, per function).
+  for (const [prefix, id, title, group] of [['', 'reward', 'Reward (mean ± std; per reward function)', 'rewards'],
+    [EVAL_PREFIX, 'eval_reward', 'Eval reward (mean ± std; per reward function)', 'eval']] as const) {
+    const lines: LineSpec[] = [];
+    const mean = `${prefix}reward`;
+    if (all.has(mean)) lines.push({ metric: take(mean), label: 'reward', std: all.has(`${prefix}reward_std`) ? take(`${prefix}reward_std`) : undefined });
+    for (const n of [...all].sort()) {
+      const m = n.startsWith(prefix) ? REWARD_FN.exec(n.slice(prefix.length)) : null;
+      if (!m || (!prefix && n.startsWith(EVAL_PREFIX))) continue;
+      const std = `${prefix}rewards/${m[1]}/std`;
+      lines.push({ metric: take(n), label: m[1], std: all.has(std) ? take(std) : undefined });
+    }
+    if (lines.length) cards.push({ id, title, group, lines, axis: 'rl', smooth: !prefix });
   }
-  if (rewardLines.length) cards.push({ id: 'reward', title: 'Reward (mean ± std; per reward function)', group: 'rewards', lines: rewardLines });
 
   for (const f of FIXED) {
     const present = f.metrics.filter((m) => all.has(m));
-    if (present.length) cards.push({ id: f.id, title: f.title, group: f.group, lines: present.map((m) => ({ metric: take(m), label: m })) });
+    if (present.length) cards.push({ id: f.id, title: f.title, group: f.group, lines: present.map((m) => ({ metric: take(m), label: m })), ...rl });
   }
   const clip = [...all].filter((n) => n.startsWith('clip_ratio')).sort();
-  if (clip.length) cards.push({ id: 'clip_ratio', title: 'Clip ratio', group: 'policy', lines: clip.map((m) => ({ metric: take(m), label: m.replace('clip_ratio/', '') })) });
+  if (clip.length) cards.push({ id: 'clip_ratio', title: 'Clip ratio', group: 'policy', lines: clip.map((m) => ({ metric: take(m), label: m.replace('clip_ratio/', '') })), ...rl });
   const lengths = [...all].filter((n) => n.startsWith('completions/') && n.includes('length') && !used.has(n)).sort();
-  if (lengths.length) cards.push({ id: 'completions/length', title: 'Completion length (tokens)', group: 'lengths', lines: lengths.map((m) => ({ metric: take(m), label: m.replace('completions/', '') })) });
+  if (lengths.length) cards.push({ id: 'completions/length', title: 'Completion length (tokens)', group: 'lengths', lines: lengths.map((m) => ({ metric: take(m), label: m.replace('completions/', '') })), ...rl });
 
   for (const n of [...all].sort()) {
-    if (used.has(n) || REWARD_FN_STD.test(n)) continue;
-    const group: GroupId = n.startsWith('eval_') ? 'eval' : n.startsWith('completions/') ? 'lengths' : 'other';
-    cards.push({ id: n, title: n, group, lines: [{ metric: take(n), label: n }] });
+    if (used.has(n) || REWARD_FN_STD.test(n) || REWARD_FN_STD.test(n.replace(EVAL_PREFIX, ''))) continue;
+    const words = metricWords(n);
+    if (isWarmStartSeries(n)) {
+      cards.push({ id: n, title: `Warm-start ${words}`, group: 'warm_start', lines: [{ metric: take(n), label: words }], axis: 'warm_start', smooth: true });
+    } else if (n.startsWith(EVAL_PREFIX)) {
+      cards.push({ id: n, title: `Eval ${words}`, group: 'eval', lines: [{ metric: take(n), label: words }], axis: 'rl', smooth: false });
+    } else {
+      cards.push({ id: n, title: n, group: n.startsWith('completions/') ? 'lengths' : 'other', lines: [{ metric: take(n), label: n }], ...rl });
+    }
   }
   const order = new Map(GROUPS.map((g, i) => [g.id, i]));
   return cards.map((c, i) => ({ c, i })).sort((a, b) => order.get(a.c.group)! - order.get(b.c.group)! || a.i - b.i).map((x) => x.c);

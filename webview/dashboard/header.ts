@@ -14,19 +14,32 @@ export function elapsedSeconds(r: RunHeader, nowSec: number): number | null {
   return Math.max(0, end - r.startedAt);
 }
 
-export function etaSeconds(r: RunHeader, nowSec: number): number | null {
-  const elapsed = elapsedSeconds(r, nowSec);
-  if (r.status !== 'running' || elapsed === null || !r.maxSteps || r.step <= 0) return null;
-  return (elapsed / r.step) * Math.max(0, r.maxSteps - r.step);
+/** Remaining RL steps at the RL pace (model loading and the warm start do not count). */
+export function etaSeconds(r: RunHeader): number | null {
+  if (r.status !== 'running' || !r.maxSteps || r.rlStepSeconds === null) return null;
+  return r.rlStepSeconds * Math.max(0, r.maxSteps - r.step);
+}
+
+/** The warm start while it runs, else the RL steps: what the progress bar and the step field follow. */
+export function progressOf(r: RunHeader): { label: string; text: string; value: number; max: number | null } {
+  const ws = r.warmStart;
+  if (r.status === 'running' && ws && !ws.finished) return { label: 'warm start', text: `${ws.step} / ${ws.steps}`, value: ws.step, max: ws.steps };
+  return { label: 'step', text: `${r.step}${r.maxSteps ? ` / ${r.maxSteps}` : ''}`, value: r.step, max: r.maxSteps };
+}
+
+function fmt(v: number): string {
+  return String(Number(v.toPrecision(4)));
 }
 
 function field(label: string, value: string, cls = ''): HTMLElement {
   return h('div', { class: `field ${cls}` }, h('span', { class: 'field-label' }, label), h('span', { class: 'field-value' }, value));
 }
 
-export function renderHeader(r: RunHeader, color: string | null, actions: HeaderActions, nowSec: number): HTMLElement {
-  const progress = h('vscode-progress-bar', { 'aria-label': `step ${r.step}` }) as HTMLElement & { value?: number; max: number };
-  if (r.maxSteps) { progress.max = r.maxSteps; progress.value = Math.min(r.step, r.maxSteps); }
+/** compact: without the config summary (Compare Runs shows the config differences instead). */
+export function renderHeader(r: RunHeader, color: string | null, actions: HeaderActions, nowSec: number, compact = false): HTMLElement {
+  const p = progressOf(r);
+  const progress = h('vscode-progress-bar', { 'aria-label': `${p.label} ${p.text}` }) as HTMLElement & { value?: number; max: number };
+  if (p.max) { progress.max = p.max; progress.value = Math.min(p.value, p.max); }
   const title = h('h2', { class: 'run-title' });
   if (color) { const sw = h('span', { class: 'swatch run-swatch' }); sw.style.background = color; title.append(sw); }
   title.append(r.id);
@@ -40,13 +53,15 @@ export function renderHeader(r: RunHeader, color: string | null, actions: Header
     h('div', { class: 'run-title-row' }, title,
       h('span', { class: `status status-${r.status}` }, r.status), openConfig, openSamples),
     h('div', { class: 'fields' },
-      field('step', `${r.step}${r.maxSteps ? ` / ${r.maxSteps}` : ''}`, 'field-step'),
+      field(p.label, p.text, 'field-step'),
+      typeof r.reward === 'number' ? field(r.status === 'running' ? 'reward' : 'final reward', fmt(r.reward), 'field-reward') : null,
+      r.bestEval ? field(`best ${r.bestEval.metric}`, `${fmt(r.bestEval.value)} @ step ${r.bestEval.step}`, 'field-best') : null,
       field('elapsed', formatDuration(elapsedSeconds(r, nowSec)), 'field-elapsed'),
-      field('ETA', formatDuration(etaSeconds(r, nowSec)), 'field-eta'),
+      field('ETA', formatDuration(etaSeconds(r)), 'field-eta'),
       field('algorithm', r.algorithm ?? '—'),
       field('device', r.device ?? '—', 'field-device'),
       field('model', r.model ?? '—')),
-    r.maxSteps ? progress : null,
+    p.max ? progress : null,
     r.error ? h('div', { class: 'run-error' }, r.error) : null,
-    r.configSummary.length ? config : null);
+    r.configSummary.length && !compact ? config : null);
 }

@@ -2,7 +2,7 @@
 import '../shared/elements';
 import '../shared/base.css';
 import './dashboard.css';
-import { isToDashboard, type FromDashboard, type HealthAlert, type RunHeader, type ToDashboard } from '../protocol';
+import { isToDashboard, type ConfigDifference, type FromDashboard, type HealthAlert, type RunHeader, type ToDashboard } from '../protocol';
 import { channel, listen } from '../shared/vscodeApi';
 import { h } from '../shared/dom';
 import { SeriesStore } from './seriesStore';
@@ -10,6 +10,7 @@ import { buildCards, GROUPS, type CardSpec } from './chartGroups';
 import { ChartCard, type CardContext } from './chartCard';
 import { readTheme, type ChartTheme } from './theme';
 import { renderHeader } from './header';
+import { renderConfigDiff } from './configDiffTable';
 import { renderAlerts } from './alerts';
 import { Toolbar } from './toolbar';
 
@@ -34,6 +35,7 @@ const store = new SeriesStore();
 const headers = new Map<string, RunHeader>();
 const alerts = new Map<string, HealthAlert[]>();
 const cards = new Map<string, ChartCard>();
+let configDiff: ConfigDifference[] | undefined;
 let theme: ChartTheme = readTheme();
 
 const app = document.getElementById('app')!;
@@ -87,8 +89,17 @@ function renderHeaders(): void {
     openConfig: (runId: string) => ch.post({ type: 'openConfig', runId }),
     openSamples: (runId: string) => ch.post({ type: 'openSamples', runId }),
   };
-  headerEl.replaceChildren(...state.runIds.map((id) => headers.get(id)).filter((x): x is RunHeader => !!x)
-    .map((r) => renderHeader(r, runColor(r.id), actions, now)));
+  const compare = state.runIds.length > 1;
+  // Comparing: what differs between the configs comes first; each run's header then leaves out its config summary.
+  // before the first chart, say what the run is doing (loading the model, or its warm start's progress)
+  const warming = [...headers.values()].find((r) => r.status === 'running' && r.warmStart && !r.warmStart.finished);
+  emptyEl.textContent = warming?.warmStart
+    ? `Warm start ${warming.warmStart.step}/${warming.warmStart.steps}: its charts appear with its first logged steps, the RL charts after it.`
+    : 'Waiting for the run\'s first metrics…';
+  headerEl.replaceChildren(
+    compare && configDiff ? renderConfigDiff(state.runIds, state.runIds.map(runColor), configDiff) : '',
+    ...state.runIds.map((id) => headers.get(id)).filter((x): x is RunHeader => !!x)
+      .map((r) => renderHeader(r, runColor(r.id), actions, now, compare)));
 }
 
 function renderAlertList(): void {
@@ -148,6 +159,7 @@ function onMessage(m: ToDashboard): void {
       state.runIds = m.runs.map((r) => r.header.id);
       persist();
       headers.clear(); alerts.clear();
+      configDiff = m.configDiff;
       for (const r of m.runs) { store.reset(r.header.id, r.series); headers.set(r.header.id, r.header); alerts.set(r.header.id, r.alerts); }
       renderHeaders(); renderAlertList(); syncCards(); renderAll();
       app.setAttribute('aria-busy', 'false');

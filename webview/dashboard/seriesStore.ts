@@ -35,11 +35,11 @@ export class SeriesStore {
     return out;
   }
 
-  /** Smallest and largest step over the given runs' series, for the zoom controls. */
-  stepExtent(runIds: string[]): [number, number] | null {
+  /** Smallest and largest step over the given runs' series on one step axis (RL steps, or the warm start's own). */
+  stepExtent(runIds: string[], onAxis: (name: string) => boolean = () => true): [number, number] | null {
     let lo = Infinity, hi = -Infinity;
-    for (const id of runIds) for (const s of this.runs.get(id)?.values() ?? []) {
-      if (!s.length) continue;
+    for (const id of runIds) for (const [name, s] of this.runs.get(id) ?? []) {
+      if (!s.length || !onAxis(name)) continue;
       lo = Math.min(lo, s.steps[0]);
       hi = Math.max(hi, s.steps[s.length - 1]);
     }

@@ -3,15 +3,17 @@ import '../shared/elements';
 import '../shared/base.css';
 import './samples.css';
 import type { Sample } from '../../schemas/generated/trainerEvent';
-import { isToSamples, type FromSamples, type ToSamples } from '../protocol';
+import { isToSamples, type FromSamples, type SampleSource, type SampleSteps, type ToSamples } from '../protocol';
 import { channel, listen } from '../shared/vscodeApi';
 import { h } from '../shared/dom';
-import { arrange, rewardColumns, SORT_LABELS, type SortKey } from './model';
+import { arrange, rewardColumns, SORT_LABELS, type SortKey, emptyMessage, sampleChoices, choiceKey, latestChoice, type SampleChoice } from './model';
 import { renderGroup } from './table';
 
 interface SamplesState {
   runIds: string[];
   step: number | null;
+  /** Training samples of the step, or the samples of its evaluation. */
+  source: SampleSource;
   follow: boolean;
   sort: SortKey;
   search: string;
@@ -23,6 +25,7 @@ const saved = ch.getState();
 const state: SamplesState = {
   runIds: Array.isArray(saved?.runIds) ? saved.runIds : [],
   step: typeof saved?.step === 'number' ? saved.step : null,
+  source: saved?.source === 'eval' ? 'eval' : 'train',
   follow: saved?.follow ?? true,
   sort: saved?.sort && saved.sort in SORT_LABELS ? saved.sort : 'group',
   search: typeof saved?.search === 'string' ? saved.search : '',
@@ -30,8 +33,10 @@ const state: SamplesState = {
 };
 const persist = () => ch.setState(state);
 
-let steps: number[] = [];
-let current: { step: number; samples: Sample[] } | null = null;
+let offered: SampleSteps | null = null;
+/** Newest first: each training step, and each evaluation after the training step it followed. */
+let choices: SampleChoice[] = [];
+let current: { step: number; source: SampleSource; samples: Sample[] } | null = null;
 
 type Select = HTMLElement & { value: string };
 type Check = HTMLElement & { checked: boolean };
@@ -54,22 +59,23 @@ follow.checked = state.follow;
 sortSelect.value = state.sort;
 search.value = state.search;
 
-function selectStep(step: number): void {
-  state.step = step;
+function selectStep(choice: SampleChoice): void {
+  state.step = choice.step;
+  state.source = choice.source;
   persist();
-  stepSelect.value = String(step);
-  ch.post({ type: 'requestSamples', step });
-  summary.textContent = `Loading step ${step}…`;
+  stepSelect.value = choiceKey(choice);
+  ch.post({ type: 'requestSamples', step: choice.step, source: choice.source });
+  summary.textContent = `Loading ${choice.label}…`;
 }
 
 function fillSteps(): void {
-  stepSelect.replaceChildren(...[...steps].reverse().map((s) => h('vscode-option', { value: String(s) }, `step ${s}`)));
-  if (state.step !== null) stepSelect.value = String(state.step);
+  stepSelect.replaceChildren(...choices.map((c) => h('vscode-option', { value: choiceKey(c) }, c.label)));
+  if (state.step !== null) stepSelect.value = choiceKey({ step: state.step, source: state.source });
 }
 
 function render(): void {
   if (!current) {
-    list.replaceChildren(h('p', { class: 'empty' }, steps.length ? 'Loading…' : 'No samples yet: the trainer writes them every logging.samples_every steps.'));
+    list.replaceChildren(h('p', { class: 'empty' }, choices.length ? 'Loading…' : emptyMessage(offered)));
     summary.textContent = '';
     return;
   }
@@ -80,7 +86,7 @@ function render(): void {
   list.replaceChildren();
   renderChunk(groups, 0, cols, expanded);
   if (!groups.length) list.append(h('p', { class: 'empty' }, current.samples.length ? 'No completion matches the search.' : 'This step has no samples.'));
-  summary.textContent = `step ${current.step}: ${shown} of ${current.samples.length} completions in ${groups.length} groups`;
+  summary.textContent = `${current.source === 'eval' ? 'eval at ' : ''}step ${current.step}: ${shown} of ${current.samples.length} completions in ${groups.length} groups`;
 }
 
 /** Groups are added in chunks as the user scrolls near the end, so a step with 10,000 samples opens at once. */
@@ -108,17 +114,18 @@ function onToggle(key: string, open: boolean): void {
 }
 
 stepSelect.addEventListener('change', () => {
-  const step = Number(stepSelect.value);
-  if (!Number.isFinite(step) || step === state.step) return;
-  state.follow = step === steps[steps.length - 1] && state.follow;
+  const choice = choices.find((c) => choiceKey(c) === stepSelect.value);
+  if (!choice || (choice.step === state.step && choice.source === state.source)) return;
+  state.follow = choice === latestChoice(choices) && state.follow;
   follow.checked = state.follow;
   state.expanded = [];
-  selectStep(step);
+  selectStep(choice);
 });
 follow.addEventListener('change', () => {
   state.follow = follow.checked;
   persist();
-  if (state.follow && steps.length) selectStep(steps[steps.length - 1]);
+  const latest = latestChoice(choices);
+  if (state.follow && latest) selectStep(latest);
 });
 sortSelect.addEventListener('change', () => { state.sort = sortSelect.value as SortKey; persist(); render(); });
 let searchTimer = 0;
@@ -130,17 +137,18 @@ search.addEventListener('input', () => {
 function onMessage(m: ToSamples): void {
   if (m.type === 'init' || m.type === 'steps') {
     if (m.type === 'init') { state.runIds = [m.runId]; title.textContent = `Samples: ${m.runId}`; }
-    const latest = m.steps[m.steps.length - 1];
-    steps = m.steps;
+    offered = m;
+    choices = sampleChoices(m.steps, m.evalSteps);
     fillSteps();
     if (m.type === 'init') app.setAttribute('aria-busy', 'false');
-    const want = state.follow || state.step === null || !steps.includes(state.step) ? latest : state.step;
-    if (want !== undefined && (want !== current?.step || m.type === 'init')) selectStep(want);
-    else if (want === undefined) render();
+    const kept = choices.find((c) => c.step === state.step && c.source === state.source);
+    const want = state.follow || !kept ? latestChoice(choices) : kept;
+    if (want && (want.step !== current?.step || want.source !== current?.source || m.type === 'init')) selectStep(want);
+    else if (!want) render();
     persist();
   } else if (m.type === 'samples') {
-    if (m.step !== state.step) return;
-    current = { step: m.step, samples: m.samples };
+    if (m.step !== state.step || m.source !== state.source) return;
+    current = { step: m.step, source: m.source, samples: m.samples };
     render();
   }
 }

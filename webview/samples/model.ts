@@ -1,5 +1,6 @@
 // The samples of one step arranged for reading: grouped by prompt, filtered by text, sorted. Pure: no DOM.
 import type { Sample } from '../../schemas/generated/trainerEvent';
+import type { SampleSource, SampleSteps } from '../protocol';
 
 export type SortKey = 'group' | 'reward-desc' | 'reward-asc' | 'advantage-desc' | 'advantage-asc';
 export const SORT_LABELS: Record<SortKey, string> = {
@@ -67,4 +68,39 @@ export function tokenView(s: Sample): TokenView | null {
     return { text, trained: t, id: ids && i < ids.length ? ids[i] : null };
   });
   return { tokens, trained };
+}
+
+export interface SampleChoice {
+  step: number;
+  source: SampleSource;
+  label: string;
+}
+
+export function choiceKey(c: { step: number; source: SampleSource }): string {
+  return `${c.source}:${c.step}`;
+}
+
+/** The step picker's entries, newest first; an evaluation comes before the training step it shares a number with
+ * (it ran after that step). */
+export function sampleChoices(steps: number[], evalSteps: number[]): SampleChoice[] {
+  const all: SampleChoice[] = [
+    ...steps.map((step) => ({ step, source: 'train' as const, label: `step ${step}` })),
+    ...evalSteps.map((step) => ({ step, source: 'eval' as const, label: `eval at step ${step}` })),
+  ];
+  return all.sort((a, b) => b.step - a.step || (a.source === 'eval' ? -1 : 1));
+}
+
+/** What "follow latest" shows: the newest training step (the evaluations are one click away), else the newest eval. */
+export function latestChoice(choices: SampleChoice[]): SampleChoice | undefined {
+  return choices.find((c) => c.source === 'train') ?? choices[0];
+}
+
+/** What an empty viewer says, in the words of the run's own settings. */
+export function emptyMessage(s: SampleSteps | null): string {
+  if (!s) return 'Loading…';
+  if (s.logCompletions === false) return 'This run does not log samples: logging.log_completions is false in its config.';
+  const every = s.completionsSteps ? `every ${s.completionsSteps === 1 ? 'step' : `${s.completionsSteps} steps`} (logging.completions_steps)` : 'every logging.completions_steps steps';
+  return s.running
+    ? `No samples yet: the trainer writes the completions of ${every} and of the last step.`
+    : `This run logged no samples: it ended before its first samples step (samples are written ${every} and at the last step).`;
 }

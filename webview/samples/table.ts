@@ -1,6 +1,7 @@
 // One prompt group as a table: per completion the total reward, each reward function (n/a for null), advantage,
-// length, truncated, the text, and on click the tokens with the loss mask. All model text goes in as Text nodes.
-import { h, formatNumber } from '../shared/dom';
+// length, truncated, the text, and on click the tokens with the loss mask. All model text goes in as Text nodes, with
+// hidden bidi and zero-width characters shown as marks (modelText) rather than obeyed.
+import { h, formatNumber, modelText } from '../shared/dom';
 import type { SampleGroup } from './model';
 import { tokenView } from './model';
 
@@ -24,7 +25,7 @@ function tokenRow(s: SampleGroup['samples'][number], columns: number): HTMLEleme
       box.append(h('span', {
         class: t.trained ? 'tok tok-trained' : 'tok tok-masked', role: 'listitem',
         title: `${t.id !== null ? `id ${t.id} · ` : ''}${t.trained ? 'trained' : 'not trained (loss mask 0)'}`,
-      }, visibleToken(t.text)));
+      }, ...modelText(visibleToken(t.text))));
     }
     cell.append(
       h('div', { class: 'tokens-legend' },
@@ -55,7 +56,7 @@ export function renderGroup(g: SampleGroup, rewardCols: string[], expanded: Set<
       h('td', { class: `num advantage ${adv > 0 ? 'pos' : adv < 0 ? 'neg' : ''}` }, formatNumber(adv)),
       h('td', { class: 'num' }, String(s.length)),
       h('td', { class: s.truncated ? 'truncated yes' : 'truncated' }, s.truncated ? 'yes' : 'no'),
-      h('td', { class: 'completion-col' }, h('pre', { class: 'completion' }, s.completion)));
+      h('td', { class: 'completion-col' }, h('pre', { class: 'completion' }, ...modelText(s.completion))));
     body.append(row);
     let tokens: HTMLElement | null = expanded.has(key) ? tokenRow(s, columns) : null;
     if (tokens) body.append(tokens);
@@ -69,6 +70,6 @@ export function renderGroup(g: SampleGroup, rewardCols: string[], expanded: Set<
   }
   return h('section', { class: 'group-box', 'data-group': g.group },
     h('header', { class: 'group-head' }, h('h3', {}, `Group ${g.group}`), h('span', { class: 'group-count' }, `${g.samples.length} completions`)),
-    h('pre', { class: 'prompt' }, g.prompt),
+    h('pre', { class: 'prompt' }, ...modelText(g.prompt)),
     h('table', { class: 'samples-table' }, h('thead', {}, head), body));
 }

@@ -1,4 +1,5 @@
 // Building DOM without HTML strings: model text (prompts, completions, tokens) only ever becomes a Text node.
+import { splitHidden } from './visibleText';
 type Attrs = Record<string, string | number | boolean | undefined>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs, ...children: (Node | string | null | undefined)[]): HTMLElementTagNameMap[K];
@@ -20,6 +21,13 @@ export function append(parent: Node, ...children: (Node | string | null | undefi
     if (c === null || c === undefined) continue;
     parent.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
   }
+}
+
+/** Model text as nodes: Text nodes, with each hidden control character (visibleText.ts) as a labelled mark. */
+export function modelText(text: string): Node[] {
+  return splitHidden(text).map((p) => 'text' in p ? document.createTextNode(p.text)
+    : h('span', { class: 'hidden-char', title: `U+${p.codePoint.toString(16).toUpperCase().padStart(4, '0')} (${p.hidden}), a hidden character shown as a mark`,
+      'data-code-point': p.codePoint }, p.hidden));
 }
 
 export function clear(el: Element): void {

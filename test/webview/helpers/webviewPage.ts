@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderWebviewHtml } from '../../../extension/panels/html';
-import { themeCss, type ThemeKind } from './themes';
+import { themeCss, THEMES, type ThemeKind } from './themes';
 
 export const ROOT = path.resolve(__dirname, '../../../..');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'webview');
@@ -33,7 +33,7 @@ export async function startHarness(): Promise<Harness> {
     // Chromium asks every top-level page for a favicon; a webview iframe never does. Not the panel's request.
     if (url.pathname === '/favicon.ico') { res.writeHead(204).end(); return; }
     served.push(url.pathname);
-    const page = /^\/page\/(\w+)\/(light|dark)$/.exec(url.pathname);
+    const page = /^\/page\/(\w+)\/(light|dark|high-contrast)$/.exec(url.pathname);
     if (page) {
       const [, panel, theme] = page;
       let html = renderWebviewHtml({ title: panel, scriptUri: `/dist/${panel}.js`, styleUri: `/dist/${panel}.css`, cspSource: origin });
@@ -42,7 +42,7 @@ export async function startHarness(): Promise<Harness> {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
       return;
     }
-    const theme = /^\/theme\/(light|dark)\.css$/.exec(url.pathname);
+    const theme = /^\/theme\/(light|dark|high-contrast)\.css$/.exec(url.pathname);
     if (theme) { res.writeHead(200, { 'content-type': 'text/css' }).end(themeCss(theme[1] as ThemeKind)); return; }
     const asset = /^\/dist\/([\w.-]+\.(js|css|map))$/.exec(url.pathname);
     if (asset && existsSync(path.join(DIST, asset[1]))) {
@@ -74,7 +74,7 @@ export interface OpenedPage {
   screenshot(name: string, fullPage?: boolean): Promise<string>;
 }
 
-export async function openPanel(h: Harness, panel: 'dashboard' | 'samples', opts: { theme?: ThemeKind; state?: unknown; width?: number; height?: number } = {}): Promise<OpenedPage> {
+export async function openPanel(h: Harness, panel: 'dashboard' | 'samples' | 'rewardResults', opts: { theme?: ThemeKind; state?: unknown; width?: number; height?: number } = {}): Promise<OpenedPage> {
   const context = await h.browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const requests: string[] = [];
@@ -125,7 +125,7 @@ export async function openPanel(h: Harness, panel: 'dashboard' | 'samples', opts
 
 /** Requests other than the page itself, its theme, bundle and stylesheet. */
 export function unexpectedRequests(origin: string, panel: string, requests: string[]): string[] {
-  const allowed = new Set([`${origin}/page/${panel}/light`, `${origin}/page/${panel}/dark`, `${origin}/theme/light.css`, `${origin}/theme/dark.css`,
+  const allowed = new Set([...THEMES.flatMap((t) => [`${origin}/page/${panel}/${t}`, `${origin}/theme/${t}.css`]),
     `${origin}/dist/${panel}.js`, `${origin}/dist/${panel}.css`]);
   return requests.filter((u) => !allowed.has(u));
 }

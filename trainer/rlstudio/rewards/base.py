@@ -6,12 +6,13 @@ import inspect
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
-
-import torch
+from typing import TYPE_CHECKING, Callable
 
 from rlstudio.user_errors import UserError
 
+
+if TYPE_CHECKING:  # torch stays out of what `validate` imports (it must answer the editor in well under a second)
+    import torch
 
 _OWN_DIR = str(Path(__file__).resolve().parent)
 
@@ -97,6 +98,8 @@ class RewardScores:
 
     def function_metrics(self) -> dict[str, float]:
         """TRL's rewards/<name>/mean and /std (NaN-aware, Bessel-corrected std) for this batch."""
+        import torch
+
         out = {}
         for i, name in enumerate(self.names):
             col = self.per_function[:, i]

@@ -70,6 +70,20 @@ def _load_module(path: Path, where: str):
     return module
 
 
+def loaded_user_files() -> list[Path]:
+    """The user reward files loaded so far (resolved paths)."""
+    return list(_loaded_modules)
+
+
+def unload_user_files(paths) -> None:
+    """Forget loaded reward files so that the next load executes them again (the editor's reward worker calls this
+    when a file changed on disk)."""
+    for path in paths:
+        module = _loaded_modules.pop(Path(path).resolve(), None)
+        if module is not None:
+            sys.modules.pop(module.__name__, None)
+
+
 def _definition_site(fn) -> str:
     try:
         target = inspect.unwrap(fn)
