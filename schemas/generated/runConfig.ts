@@ -56,7 +56,7 @@ export interface ModelConfig {
    */
   device?: 'auto' | 'cpu' | 'cuda';
   /**
-   * Recompute activations in the backward pass to save memory (slower). Applied on CUDA and CPU alike.
+   * Recompute activations in the backward pass to save memory (slower). Applied on CUDA and CPU alike. TRL defaults to true; RL Studio to false because checkpointing only costs time (about a third more per step) on models that fit without it: turn it on when a model does not fit.
    */
   gradient_checkpointing?: boolean;
   /**
@@ -193,7 +193,7 @@ export interface GrpoConfig {
    */
   num_generations?: number;
   /**
-   * Most tokens generated per completion.
+   * Most tokens generated per completion (512, TRL's default).
    */
   max_completion_length?: number;
   /**
@@ -225,9 +225,9 @@ export interface GrpoConfig {
    */
   epsilon_high?: number | null;
   /**
-   * Loss aggregation. grpo: mean over each sequence's tokens, then over sequences. bnpo: mean over the local batch's tokens. dr_grpo: sum over tokens / (batch size x max_completion_length). dapo: sum over tokens / tokens in the global accumulated batch.
+   * Loss, as TRL's GRPOConfig. grpo: mean over each sequence's tokens, then over sequences. bnpo: mean over the local batch's tokens. dr_grpo: sum over tokens / (batch size x max_completion_length). dapo: sum over tokens / tokens in the global accumulated batch. cispo: REINFORCE on log-probs weighted by the importance ratio clipped at epsilon_high (no gradient through the weight; set epsilon_high, e.g. 5.0), dapo's normaliser. sapo: a soft sigmoid gate on the ratio (sapo_temperature_pos/neg) instead of the hard clip, grpo's aggregation. luspo: sum over each sequence's tokens, mean over sequences (use importance_sampling_level sequence). vespo: log-probs weighted by a gamma function of the sequence ratio (vespo_k_*, vespo_lambda_*), dapo's normaliser; token level only.
    */
-  loss_type?: 'grpo' | 'bnpo' | 'dr_grpo' | 'dapo';
+  loss_type?: 'grpo' | 'bnpo' | 'dr_grpo' | 'dapo' | 'cispo' | 'sapo' | 'luspo' | 'vespo';
   /**
    * Divide advantages by the reward std of the group, of the whole batch, or not at all (Dr. GRPO).
    */
@@ -244,6 +244,61 @@ export interface GrpoConfig {
    * token: one ratio per token (GRPO). sequence: one length-normalised ratio per sequence (GSPO).
    */
   importance_sampling_level?: 'token' | 'sequence';
+  /**
+   * grpo: a completion's reward minus its group's mean, scaled per scale_rewards. rloo (TRL's RLOOTrainer): its reward minus the mean of the other completions of its group (leave-one-out), unscaled unless normalize_advantages; the loss, KL and clipping stay GRPO's.
+   */
+  advantage_estimator?: 'grpo' | 'rloo';
+  /**
+   * rloo: standardise the advantages over the whole batch (TRL's RLOOConfig.normalize_advantages).
+   */
+  normalize_advantages?: boolean;
+  /**
+   * rloo: clip each completion's total reward to [low, high] before the baseline (TRL's RLOOConfig.reward_clip_range). null: no clipping.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  reward_clip_range?: [number, number] | null;
+  /**
+   * Multiply the k3 KL term by the importance ratio so its gradient is unbiased when the batch is off-policy (TRL 1.16's default). Only matters with beta > 0.
+   */
+  use_bias_correction_kl?: boolean;
+  /**
+   * Two-sided GRPO: cap on the unclipped importance ratio, so a negative-advantage token cannot push the ratio up without bound. null: off. Use a value above 1 + epsilon_high.
+   */
+  delta?: number | null;
+  /**
+   * sapo: temperature of the soft gate for tokens with a positive advantage.
+   */
+  sapo_temperature_pos?: number;
+  /**
+   * sapo: temperature of the soft gate for tokens with a zero or negative advantage.
+   */
+  sapo_temperature_neg?: number;
+  /**
+   * vespo: power k of the gamma weight e^lambda w^k e^(-lambda w) of the sequence ratio w, for a non-negative advantage.
+   */
+  vespo_k_pos?: number;
+  /**
+   * vespo: decay lambda of the gamma weight, for a non-negative advantage.
+   */
+  vespo_lambda_pos?: number;
+  /**
+   * vespo: power k of the gamma weight, for a negative advantage.
+   */
+  vespo_k_neg?: number;
+  /**
+   * vespo: decay lambda of the gamma weight, for a negative advantage.
+   */
+  vespo_lambda_neg?: number;
+  /**
+   * Off-policy sequence mask (DeepSeek-V3.2): leave out a negative-advantage completion whose mean per-token log(pi_old / pi) exceeds this. null: off. Acts only with num_iterations > 1 (otherwise every batch is on-policy).
+   */
+  off_policy_mask_threshold?: number | null;
+  /**
+   * Keep in the policy loss only this top fraction of tokens by entropy ('Beyond the 80/20 rule': 0.2 keeps the 20% most uncertain tokens of each micro-batch). 1.0: every token.
+   */
+  top_entropy_quantile?: number;
 }
 /**
  * Optimisation, named as in transformers' TrainingArguments.
@@ -273,7 +328,7 @@ export interface TrainingConfig {
    */
   max_steps?: number;
   /**
-   * Passes over the prompts when max_steps is -1.
+   * Passes over the prompts when max_steps is -1 (3, as TRL).
    */
   num_train_epochs?: number;
   /**
@@ -394,11 +449,11 @@ export interface EvalConfig {
  */
 export interface LoggingConfig {
   /**
-   * Write a metrics event every this many optimizer steps.
+   * Write a metrics event every this many optimizer steps; with more than 1, each value is the mean over the steps since the last event, as in TRL. TRL defaults to 10; RL Studio to 1 because its dashboard is live and a 10-step gap hides the start of a short run.
    */
   logging_steps?: number;
   /**
-   * Write samples events (prompts, completions, rewards, token masks).
+   * Write samples events (prompts, completions, rewards, token masks). TRL defaults to false; RL Studio to true because the samples viewer is how you see what the reward rewards.
    */
   log_completions?: boolean;
   /**

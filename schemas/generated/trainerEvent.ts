@@ -157,6 +157,12 @@ export interface Sample {
    * 1 where the token was trained by the policy gradient.
    */
   loss_mask?: (0 | 1)[];
+  /**
+   * Columns the reward functions added with TRL 1.16's log_extra(column, values): this completion's value of each.
+   */
+  extra?: {
+    [k: string]: string | number | boolean | null;
+  };
 }
 export interface EvalEvent {
   type: 'eval';

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rlstudio.removed_settings import removed_hint
 from rlstudio.user_errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -213,8 +214,9 @@ def schema_problems(config: dict, source: str, text: str | None) -> list[Problem
         path = tuple(err.absolute_path)
         message = err.message
         if err.validator == "additionalProperties":
-            message += " (not a known setting here; check the spelling)"
             extra = [k for k in err.instance if k not in err.schema.get("properties", {})] if isinstance(err.instance, dict) else []
+            hint = removed_hint(path, extra[0]) if extra else None
+            message += f" ({hint})" if hint else " (not a known setting here; check the spelling)"
             line = line_of(lines, path + (extra[0],) if extra else path)
         else:
             line = line_of(lines, path)

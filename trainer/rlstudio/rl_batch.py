@@ -8,9 +8,11 @@ import torch
 
 from rlstudio.data import render_prompt
 from rlstudio.distributed import all_reduce_sum, gather_objects
-from rlstudio.grpo import compute_advantages
+from rlstudio.grpo import Advantages, compute_advantages
 from rlstudio.keyed_sampling import row_keys
 from rlstudio.rewards import score_completions
+from rlstudio.rewards.base import RewardScores
+from rlstudio.rewards.reward_logs import RewardLogs, mean_over_processes
 from rlstudio.rollout import Rollout, SamplingParams, completion_logps, generate, tokenize_prompts
 
 
@@ -63,40 +65,32 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
 
     ids_list = [row[m.bool()].tolist() for row, m in zip(ro.completion_ids.cpu(), ro.completion_mask.cpu())]
     texts = [tokenizer.decode(ids, skip_special_tokens=True) for ids in ids_list]
-    scores = score_completions(reward_funcs, local, [r.prompt for r in local], texts, ids_list, trainer_state, columns)
+    logs = RewardLogs(len(local))  # TRL 1.16's log_extra / log_metric from the reward functions
+    scores = score_completions(reward_funcs, local, [r.prompt for r in local], texts, ids_list, trainer_state, columns,
+                               log_extra=logs.log_extra, log_metric=logs.log_metric)
 
     # Global rewards (rank order = the expanded prompt order), then this rank's slice of the advantages.
     gathered = gather_objects(ctx, [(scores.total, scores.per_function)])
     total = torch.cat([t for t, _ in gathered])
     per_function = torch.cat([pf for _, pf in gathered])
-    adv = compute_advantages(total, G, g["scale_rewards"])
+    adv, reward_metrics = reward_advantages(RewardScores(per_function, total, scores.names, scores.weights,
+                                                         torch.isnan(per_function).all(dim=1)), G, g["scale_rewards"],
+                                        g["advantage_estimator"], g["normalize_advantages"], g["reward_clip_range"])
     advantages = adv.advantages[lo:lo + per_rank].to(ctx.device)
 
     loss_mask = ro.completion_mask.float()
     if g["mask_truncated_completions"]:
         loss_mask = loss_mask * (~ro.truncated).float().unsqueeze(1)
     lengths = ro.completion_mask.sum(1).float()
-    stats = torch.tensor([loss_mask.sum().item(), float(p_mask.sum()), float(lengths.sum()), float(ro.truncated.sum()),
-                          float(lengths.numel())], dtype=torch.float64)
+    stats = torch.tensor([loss_mask.sum().item(), float(p_mask.sum()), float(lengths.sum())], dtype=torch.float64)
     stats = all_reduce_sum(ctx, stats)
-    all_lengths = torch.cat(gather_objects(ctx, [lengths.cpu()]))
+    gathered_lengths = gather_objects(ctx, [(lengths.cpu(), ro.truncated.cpu())])
+    all_lengths = torch.cat([n for n, _ in gathered_lengths])
+    all_truncated = torch.cat([tr for _, tr in gathered_lengths])
     num_items = float(stats[0])
 
-    metrics = {
-        "reward": float(total.mean()),
-        "reward_std": float(adv.group_std.mean()),
-        "frac_reward_zero_std": adv.frac_zero_std,
-        "completions/mean_length": float(all_lengths.mean()),
-        "completions/min_length": float(all_lengths.min()),
-        "completions/max_length": float(all_lengths.max()),
-        "completions/clipped_ratio": float(stats[3] / stats[4]),
-        "batch_tokens": float(stats[1] + stats[2]),
-    }
-    from rlstudio.rewards.base import RewardScores
-
-    global_scores = RewardScores(per_function=per_function, total=total, names=scores.names, weights=scores.weights,
-                                 all_none=torch.isnan(per_function).all(dim=1))
-    metrics.update(global_scores.function_metrics())
+    metrics = {**reward_metrics, **completion_length_metrics(all_lengths, all_truncated),
+               **mean_over_processes(gather_objects(ctx, [logs.metric_sums()])), "batch_tokens": float(stats[1] + stats[2])}
 
     old_logps = ref_logps = None
     with torch.no_grad():
@@ -119,5 +113,32 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
                 "truncated": bool(ro.truncated[i]), "completion_ids": ids,
                 "tokens": [tokenizer.decode([t]) for t in ids],
                 "loss_mask": [int(v) for v in loss_mask[i, :len(ids)].tolist()],
+                **({"extra": logs.row_extras(i)} if logs.extra else {}),
             })
     return RLBatch(ro, loss_mask, advantages, num_items, old_logps, ref_logps, metrics, samples)
+
+
+def completion_length_metrics(lengths: torch.Tensor, truncated: torch.Tensor) -> dict[str, float]:
+    """TRL's completions/* metrics over the global batch; the terminated lengths are 0 when every completion was cut."""
+    lengths = lengths.float()
+    terminated = lengths[~truncated]
+    if terminated.numel() == 0:
+        terminated = torch.zeros(1)
+    return {
+        "completions/mean_length": float(lengths.mean()), "completions/min_length": float(lengths.min()),
+        "completions/max_length": float(lengths.max()), "completions/clipped_ratio": float(truncated.float().mean()),
+        "completions/mean_terminated_length": float(terminated.mean()),
+        "completions/min_terminated_length": float(terminated.min()),
+        "completions/max_terminated_length": float(terminated.max()),
+    }
+
+
+def reward_advantages(scores: RewardScores, num_generations: int, scale_rewards: str, estimator: str = "grpo",
+                      normalize_advantages: bool = False, reward_clip_range=None) -> tuple[Advantages, dict]:
+    """Advantages and reward metrics of the global batch. A row no reward function applies to is unscorable: NaN
+    keeps it out of its group's baseline and of reward / reward_std, and its advantage is 0 (TRL >= 1.6)."""
+    adv = compute_advantages(scores.total.masked_fill(scores.all_none, float("nan")), num_generations, scale_rewards,
+                             estimator, normalize_advantages, reward_clip_range)
+    metrics = {"reward": adv.reward_mean, "reward_std": adv.reward_std, "frac_reward_zero_std": adv.frac_zero_std,
+               **scores.function_metrics()}
+    return adv, metrics

@@ -20,16 +20,18 @@ from rlstudio.data_sampler import PromptSampler
 from rlstudio.distributed import all_reduce_sum, init_distributed, unwrap_model, wrap_model
 from rlstudio.evaluation import evaluate
 from rlstudio.events import EventWriter
-from rlstudio.grpo import LossConfig, grpo_loss
+from rlstudio.micro_batch import loss_config, micro_batch_loss
 from rlstudio.modeling import count_parameters, load_policy
 from rlstudio.reference_model import reference_kind, resume_reference, start_reference
 from rlstudio.progress import Progress, Tee
 from rlstudio.rewards import TrainerState, load_reward_functions
+from rlstudio.rewards.reward_logs import log_history_from_events
 from rlstudio.rl_batch import RLBatch, make_batch
-from rlstudio.rollout import SamplingParams, completion_logps
+from rlstudio.rollout import SamplingParams
 from rlstudio.run_claim import claim_run_dir
 from rlstudio.run_lock import stale_message
 from rlstudio.run_outputs import RunOutputs
+from rlstudio.step_metrics import LogWindow, StepMetrics
 from rlstudio.stop_signal import StopFlag
 from rlstudio.user_errors import EXIT_COMPLETED, EXIT_FAILED, EXIT_REFUSED, EXIT_STOPPED, UserError
 from rlstudio.warm_start import run_warm_start
@@ -199,9 +201,10 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     outputs.load_state_dict(state.get("best_model"))
     eval_cfg = config.get("eval") or {}
     eval_records = _eval_records(eval_cfg) if eval_cfg.get("enabled") else None
-    loss_cfg = LossConfig(g["loss_type"], g["epsilon"], g["epsilon_high"], g["beta"], g["importance_sampling_level"],
-                          g["max_completion_length"], t["gradient_accumulation_steps"], ctx.world_size)
-    trainer_state = TrainerState(global_step=step, max_steps=max_steps, epoch=sampler.epoch, num_train_epochs=t["num_train_epochs"])
+    loss_cfg = loss_config(g, t, ctx.world_size)
+    log_window = LogWindow()
+    trainer_state = TrainerState(global_step=step, max_steps=max_steps, epoch=sampler.epoch, num_train_epochs=t["num_train_epochs"],
+                                 log_history=log_history_from_events(run_dir / "events.jsonl", step) if step else [])
     progress = Progress(max_steps, "rl", ctx.is_main, start_step=step)
     last_metrics: dict = {}
     last_saved = step if resume_from is not None else -1
@@ -255,28 +258,16 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
 
         optimizer.zero_grad(set_to_none=True)
         micro = t["per_device_train_batch_size"]
-        sums = torch.zeros(6, dtype=torch.float64)  # loss, entropy*tokens, tokens, clip low, clip high, clip region (x tokens)
-        kl_sum = 0.0
+        step_metrics, loss_sum = StepMetrics(), 0.0
         for m in range(t["gradient_accumulation_steps"]):
-            sl = slice(m * micro, (m + 1) * micro)
-            ro = batch.rollout.select(sl)
-            mask = batch.loss_mask[sl]
-            sync = m == t["gradient_accumulation_steps"] - 1
-            with _maybe_no_sync(train_model, sync):
-                logps, entropy = completion_logps(train_model, ro, g["temperature"], with_entropy=True)
-                out = grpo_loss(logps, mask, batch.advantages[sl], loss_cfg,
-                                old_logps=None if batch.old_logps is None else batch.old_logps[sl],
-                                ref_logps=None if batch.ref_logps is None else batch.ref_logps[sl],
-                                num_items_in_batch=batch.num_items)
+            with _maybe_no_sync(train_model, m == t["gradient_accumulation_steps"] - 1):
+                out = micro_batch_loss(ctx, train_model, batch, slice(m * micro, (m + 1) * micro), g["temperature"],
+                                       loss_cfg, g["top_entropy_quantile"])
                 out.loss.backward()
-            n_tok = float(mask.sum())
-            sums += torch.tensor([float(out.loss.detach()), float((entropy * mask).sum()), n_tok,
-                                  float(out.metrics["clip_ratio/low_mean"]) * n_tok, float(out.metrics["clip_ratio/high_mean"]) * n_tok,
-                                  float(out.metrics["clip_ratio/region_mean"]) * n_tok], dtype=torch.float64)
-            if "kl" in out.metrics:
-                kl_sum += float(out.metrics["kl"]) * n_tok
+            loss_sum += float(out.loss.detach())
+            step_metrics.add(out.metrics, out.extremes)
         grad_norm = torch.nn.utils.clip_grad_norm_(params, t["max_grad_norm"] if t["max_grad_norm"] > 0 else float("inf"))
-        sums = all_reduce_sum(ctx, torch.cat([sums, torch.tensor([kl_sum, float(grad_norm)], dtype=torch.float64)]))
+        sums = all_reduce_sum(ctx, torch.tensor([loss_sum, float(grad_norm)], dtype=torch.float64))
         loss_value = float(sums[0])  # summed over micro-steps (already scaled by accumulation) and ranks
         finite = math.isfinite(loss_value) and math.isfinite(float(grad_norm))
         lr = scheduler.get_last_lr()[0]
@@ -301,26 +292,23 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         step += 1
         live["step"] = step
 
-        tokens = max(float(sums[2]), 1.0)
         step_time = time.time() - t0
         metrics = dict(batch.metrics)
         batch_tokens = metrics.pop("batch_tokens")
-        metrics.update({
-            "loss": loss_value / ctx.world_size, "grad_norm": float(sums[7]) / ctx.world_size, "learning_rate": lr,
-            "entropy": float(sums[1]) / tokens, "clip_ratio/low_mean": float(sums[3]) / tokens,
-            "clip_ratio/high_mean": float(sums[4]) / tokens, "clip_ratio/region_mean": float(sums[5]) / tokens,
-            "num_tokens": state["num_tokens"], "step_time": step_time,
-        })
+        metrics.update(step_metrics.reduce(ctx))
+        metrics.update({"loss": loss_value / ctx.world_size, "grad_norm": float(sums[1]) / ctx.world_size,
+                        "learning_rate": lr, "num_tokens": state["num_tokens"], "step_time": step_time})
         if generated:  # throughput only on steps that sampled (num_iterations > 1 reuses a batch)
             metrics["generation_time"] = t_gen
             metrics["tokens_per_second"] = batch_tokens / max(step_time, 1e-9)
-        if g["beta"] != 0:
-            metrics["kl"] = float(sums[6]) / tokens
         last_metrics = metrics
+        log_window.add(metrics)
         if step % log_cfg["logging_steps"] == 0 or step == max_steps:
-            events.metrics(step, metrics, epoch=sampler.epoch)
-            outputs.log_metrics(step, metrics)
-            progress.update(step, metrics)
+            logged = log_window.flush()  # averaged over the steps since the last log, as TRL does
+            trainer_state.log_history.append({**logged, "step": step, "epoch": sampler.epoch})
+            events.metrics(step, logged, epoch=sampler.epoch)
+            outputs.log_metrics(step, logged)
+            progress.update(step, logged)
         # Samples of the completions this step trained on: with num_iterations > 1 a batch serves several steps, so
         # a requested step that reuses it logs the same completions (it trained on them), and the last step always logs.
         if batch.samples and log_cfg["log_completions"] and (step % log_cfg["completions_steps"] == 0 or step == max_steps):

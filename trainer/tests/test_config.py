@@ -54,6 +54,19 @@ def test_unknown_key_and_missing_required(tmp_path):
     assert f"{p}:4: $.model" in msg  # the line of the unknown key
 
 
+@pytest.mark.parametrize("name,replacement", [("max_prompt_length", "data.max_prompt_length"),
+                                               ("use_liger_loss", "use_liger_kernel"),
+                                               ("wandb_log_unique_prompts", "log_unique_prompts")])
+def test_a_setting_trl_removed_gets_a_located_error_naming_its_replacement(tmp_path, name, replacement):
+    text = json.dumps(dict(MINIMAL, grpo={"beta": 0.0, name: 1}), indent=2)
+    p = write(tmp_path, text)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if f'"{name}"' in l)
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert f"{p}:{line}: $.grpo: " in str(e.value) and replacement in str(e.value)
+    assert "check the spelling" not in str(e.value)
+
+
 def test_set_overrides(tmp_path):
     p = write(tmp_path, json.dumps(MINIMAL))
     cfg = load_config(p, ["grpo.beta=0.04", "rewards.0.weight=2", "name=abc"])

@@ -61,9 +61,13 @@ def test_clip_higher_off_policy_token_level():
     out = grpo_loss(logps, mask, adv, cfg, old_logps=old)
     # per-token loss: -min(1.5*1, 1.28*1) = -1.28 ; -min(0.5*-1, 0.8*-1) = 0.8  -> mean -0.24
     assert abs(out.loss.item() - (-0.24)) < 1e-6
-    assert abs(out.metrics["clip_ratio/high_mean"].item() - 0.5) < 1e-6
-    assert abs(out.metrics["clip_ratio/low_mean"].item() - 0.5) < 1e-6
-    assert abs(out.metrics["clip_ratio/region_mean"].item() - 1.0) < 1e-6
+    ratio = {k: float(s / c) for k, (s, c) in out.metrics.items()}
+    assert abs(ratio["clip_ratio/high_mean"] - 0.5) < 1e-6
+    assert abs(ratio["clip_ratio/low_mean"] - 0.5) < 1e-6
+    assert abs(ratio["clip_ratio/region_mean"] - 1.0) < 1e-6
+    # per sequence: row 0 is high-clipped on its one token, row 1 low-clipped
+    assert out.extremes["clip_ratio/low_min"].tolist() == [0.0, 1.0]
+    assert out.extremes["clip_ratio/high_max"].tolist() == [1.0, 0.0]
 
 
 def test_sequence_level_importance_sampling():
@@ -84,12 +88,14 @@ def test_num_iterations_old_logps_and_beta():
     old = torch.full((1, 2), -1.0)
     ref = torch.full((1, 2), -1.2)
     mask = torch.tensor([[1.0, 0.0]])
-    cfg = LossConfig(loss_type="dapo", beta=0.1)
-    out = grpo_loss(logps, mask, torch.tensor([0.5]), cfg, old_logps=old, ref_logps=ref, num_items_in_batch=4.0)
     kl = math.exp(-0.3) + 0.3 - 1
-    expected = (-0.5 * math.exp(0.1) + 0.1 * kl) / 4.0
-    assert abs(out.loss.item() - expected) < 1e-6
-    assert abs(out.metrics["kl"].item() - kl) < 1e-6
+    for bias_corrected, kl_weight in ((False, 1.0), (True, math.exp(0.1))):  # TRL 1.16: k3 x importance ratio
+        cfg = LossConfig(loss_type="dapo", beta=0.1, use_bias_correction_kl=bias_corrected)
+        out = grpo_loss(logps, mask, torch.tensor([0.5]), cfg, old_logps=old, ref_logps=ref, num_items_in_batch=4.0)
+        expected = (-0.5 * math.exp(0.1) + 0.1 * kl * kl_weight) / 4.0
+        assert abs(out.loss.item() - expected) < 1e-6
+        kl_sum, kl_count = out.metrics["kl"]
+        assert abs(float(kl_sum / kl_count) - kl * kl_weight) < 1e-6
 
 
 def test_gradient_accumulation_scaling_and_dapo_processes():

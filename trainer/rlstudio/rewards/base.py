@@ -47,12 +47,13 @@ class RewardLoadError(RewardError):
 @dataclass
 class TrainerState:
     """What TRL's `trainer_state` keyword offers reward functions for schedule-dependent shaping (the fields used
-    in practice); the trainer passes its own object, this is the stand-in when none is given."""
+    in practice, and log_history); the trainer passes its own object, this is the stand-in when none is given."""
 
     global_step: int = 0
     max_steps: int = 0
     epoch: float = 0.0
     num_train_epochs: float = 0.0
+    log_history: list = field(default_factory=list)  # {**metrics, "step", "epoch"} of every logged step, as TRL
 
 
 @dataclass

@@ -21,7 +21,9 @@ import torch
 from rlstudio.rewards.base import RewardError, RewardFunction, RewardScores, TrainerState, user_traceback
 
 # TRL does not forward these dataset columns: the trainer supplies them itself
-_RESERVED_COLUMNS = {"prompt", "completion", "completion_ids", "prompts", "completions", "trainer_state"}
+_RESERVED_COLUMNS = {"prompt", "completion", "completion_ids", "prompts", "completions", "trainer_state", "log_extra",
+                     "log_metric"}
+_WHOLE_BATCH = ("trainer_state", "log_extra", "log_metric")  # keywords that are not one value per completion
 _SHOW_CHARS = 300
 
 
@@ -58,7 +60,9 @@ def _call_kwargs(rf: RewardFunction, full: dict) -> dict:
 
 
 def _slice(full: dict, i: int) -> dict:
-    return {k: (v if k == "trainer_state" else v[i:i + 1]) for k, v in full.items()}
+    # re-running one sample to locate a failure must not log again (nor log one value where n were expected)
+    quiet = {"log_extra": lambda column, values: None, "log_metric": lambda name, value: None}
+    return {k: quiet.get(k, v) if k in _WHOLE_BATCH else v[i:i + 1] for k, v in full.items()}
 
 
 def _call_one(rf: RewardFunction, kwargs: dict):
@@ -98,7 +102,7 @@ def _locate_failure(rf: RewardFunction, full: dict, records, batch_exc: BaseExce
     if isinstance(batch_exc, TypeError) and "argument" in str(batch_exc):
         missing = [p for p in rf.required if p not in full]
         if missing:
-            cols = sorted(k for k in full if k not in {"prompts", "completions", "completion_ids", "trainer_state"})
+            cols = sorted(k for k in full if k not in {"prompts", "completions", "completion_ids", *_WHOLE_BATCH})
             kinds += f" (it needs '{missing[0]}', which is not a dataset column; columns: {cols})"
             return _sample_error(rf, kinds, 0, full, records, _format_tb(batch_exc))
     for i in range(len(full["completions"])):
@@ -140,7 +144,8 @@ def _raise(err: RewardError):
 
 
 def score_completions(funcs: Sequence[RewardFunction], records: Sequence, prompts: list, completions: list[str],
-                      completion_ids: list[list[int]], trainer_state=None, columns: Sequence[str] | None = None) -> RewardScores:
+                      completion_ids: list[list[int]], trainer_state=None, columns: Sequence[str] | None = None,
+                      log_extra=None, log_metric=None) -> RewardScores:
     """Score N completions with every reward function. records[i] is the PromptRecord completion i answers
     (repeated per generation); prompts[i] its raw prompt (a string or chat messages), as TRL passes them.
     columns: every column of the dataset(s) the records come from; each reaches the functions, None where a record
@@ -153,7 +158,9 @@ def score_completions(funcs: Sequence[RewardFunction], records: Sequence, prompt
     conversational = [isinstance(p, list) for p in prompts]
     shown = [[{"role": "assistant", "content": c}] if conv else c for c, conv in zip(completions, conversational)]
     full = {"prompts": list(prompts), "completions": shown, "completion_ids": [list(ids) for ids in completion_ids],
-            **_column_kwargs(records, columns), "trainer_state": trainer_state if trainer_state is not None else TrainerState()}
+            **_column_kwargs(records, columns), "trainer_state": trainer_state if trainer_state is not None else TrainerState(),
+            # TRL 1.16's logging callbacks (rlstudio.rewards.reward_logs); without a collector they are no-ops
+            "log_extra": log_extra or (lambda column, values: None), "log_metric": log_metric or (lambda name, value: None)}
 
     results: list = [None] * len(funcs)
     pending: dict[int, object] = {}

@@ -1,0 +1,36 @@
+"""The loss of one micro-batch of an RLBatch: forward, TRL's top-entropy token mask, grpo_loss, and the entropy
+statistic, so the training loop only accumulates and steps."""
+from __future__ import annotations
+
+import torch
+
+from rlstudio.distributed import gather_objects
+from rlstudio.grpo import LossConfig, LossOutput, grpo_loss, high_entropy_mask
+from rlstudio.rollout import completion_logps
+
+
+def loss_config(g: dict, t: dict, world_size: int) -> LossConfig:
+    """LossConfig from the config's grpo and training blocks (the same names as TRL's GRPOConfig)."""
+    names = ("loss_type", "epsilon", "epsilon_high", "beta", "importance_sampling_level", "max_completion_length",
+             "use_bias_correction_kl", "delta", "sapo_temperature_pos", "sapo_temperature_neg", "vespo_k_pos",
+             "vespo_lambda_pos", "vespo_k_neg", "vespo_lambda_neg", "off_policy_mask_threshold")
+    return LossConfig(**{n: g[n] for n in names}, gradient_accumulation_steps=t["gradient_accumulation_steps"],
+                      num_processes=world_size)
+
+
+def micro_batch_loss(ctx, model, batch, sl: slice, temperature: float, cfg: LossConfig,
+                     top_entropy_quantile: float = 1.0) -> LossOutput:
+    ro = batch.rollout.select(sl)
+    mask = batch.loss_mask[sl]
+    logps, entropy = completion_logps(model, ro, temperature, with_entropy=True)
+    entropy_mask = None
+    if top_entropy_quantile < 1.0:  # the quantile is over every process's loss tokens of this micro-batch
+        local = entropy[mask.bool()].float().cpu()
+        pool = torch.cat(gather_objects(ctx, [local])).to(entropy.device)
+        entropy_mask = high_entropy_mask(entropy, mask, top_entropy_quantile, all_entropies=pool)
+    out = grpo_loss(logps, mask, batch.advantages[sl], cfg,
+                    old_logps=None if batch.old_logps is None else batch.old_logps[sl],
+                    ref_logps=None if batch.ref_logps is None else batch.ref_logps[sl],
+                    num_items_in_batch=batch.num_items, entropy_mask=entropy_mask)
+    out.metrics["entropy"] = ((entropy * mask).sum(), mask.sum())
+    return out
