@@ -188,8 +188,9 @@ def score_completions(funcs: Sequence[RewardFunction], records: Sequence, prompt
     total = (per_function * weights.unsqueeze(0)).nansum(dim=1)
     if n and bool(all_none.any()):
         i = int(all_none.nonzero()[0, 0])
-        warnings.warn(f"All reward functions returned None for sample {i} ({records[i].source}); its total reward "
-                      f"is 0 (as in TRL). Make sure at least one reward function applies to every sample.",
+        warnings.warn(f"All reward functions returned None for sample {i} ({records[i].source}): as in TRL, it is left "
+                      f"out of its group's baseline and the reward statistics and gets advantage 0, so it teaches "
+                      f"nothing. Make sure at least one reward function applies to every sample.",
                       stacklevel=2)
     return RewardScores(per_function=per_function, total=total, names=[rf.name for rf in funcs], weights=weights,
                         all_none=all_none)
