@@ -13,6 +13,7 @@ const targets = [
   ['validation-report.schema.json', 'validationReport.ts'],
   ['reward-test.schema.json', 'rewardTest.ts'],
   ['serve-protocol.schema.json', 'serveProtocol.ts'],
+  ['reward-model-config.schema.json', 'rewardModelConfig.ts'],
 ];
 const check = process.argv.includes('--check');
 const banner = '/* Generated from schemas/ by scripts/gen-types.mjs (npm run gen:types). Do not edit. */';
