@@ -14,8 +14,8 @@ import torch
 
 
 def bench_config(data_dir: Path, model: str, steps: int) -> dict:
-    from rlstudio.config import finish_config
-    from rlstudio.demo import write_demo_data
+    from rlstudio.config.run_config import finish_config
+    from rlstudio.demo.commands import write_demo_data
 
     paths = write_demo_data("arithmetic", data_dir)
     cfg = json.loads(paths["config"].read_text())
@@ -37,8 +37,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object only")
     args = ap.parse_args(argv)
 
-    from rlstudio.event_reader import read_events
-    from rlstudio.train import run
+    from rlstudio.outputs.event_reader import read_events
+    from rlstudio.training.loop import run
 
     with tempfile.TemporaryDirectory(prefix="rlstudio-bench-") as tmp:
         cfg = bench_config(Path(tmp) / "data", args.model, args.steps)

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "resume":
             return _resume(args)
         if args.command == "infer":
-            from rlstudio.infer import infer_main
+            from rlstudio.serve.infer import infer_main
 
             return infer_main(args)
         if args.command == "serve":
@@ -99,14 +99,14 @@ def main(argv: list[str] | None = None) -> int:
 
             return export_main(args)
         if args.command == "demo-data":
-            from rlstudio.demo import write_demo_data
+            from rlstudio.demo.commands import write_demo_data
 
             paths = write_demo_data(args.kind, Path(args.out), args.max_steps)
             for k, v in paths.items():
                 print(f"{k}: {v}")
             return 0
         if args.command == "demo":
-            from rlstudio.demo import run_demo
+            from rlstudio.demo.commands import run_demo
 
             return run_demo(Path(args.out) if args.out else None, args.max_steps)
         if args.command == "rewards":
@@ -121,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _config_problems(config_file: str, overrides: list[str], world_size: int | None = None):
     """(config or None, every problem train would find before loading the model: schema first, then the rest)."""
-    from rlstudio.config import ConfigError, Problem, load_config
-    from rlstudio.preflight import preflight_problems
+    from rlstudio.config.run_config import ConfigError, Problem, load_config
+    from rlstudio.config.preflight import preflight_problems
 
     try:
         cfg = load_config(config_file, overrides)
@@ -134,7 +134,7 @@ def _config_problems(config_file: str, overrides: list[str], world_size: int | N
 
 def _checked_config(config_file: str, overrides: list[str], world_size: int | None = None) -> dict:
     """The config, after printing warnings; ConfigError lists the errors."""
-    from rlstudio.config import ConfigError
+    from rlstudio.config.run_config import ConfigError
 
     cfg, problems = _config_problems(config_file, overrides, world_size)
     errors = [p for p in problems if p.severity == "error"]
@@ -160,8 +160,8 @@ def _validate(args) -> int:
 def _train(args) -> int:
     import os
 
-    from rlstudio.preflight import check_model_reachable
-    from rlstudio.train import run
+    from rlstudio.config.preflight import check_model_reachable
+    from rlstudio.training.loop import run
 
     cfg = _checked_config(args.config, args.overrides, int(os.environ.get("WORLD_SIZE", "0")) or None)
     check_model_reachable(cfg["model"]["name_or_path"])
@@ -173,7 +173,7 @@ def _shared_run_dir(cfg) -> Path:
     """Under torchrun every rank must agree on the timestamped name: rank 0 picks it, others read it from env."""
     import os
 
-    from rlstudio.train import new_run_dir
+    from rlstudio.training.loop import new_run_dir
 
     if os.environ.get("RLSTUDIO_RUN_DIR"):
         return Path(os.environ["RLSTUDIO_RUN_DIR"])
@@ -185,11 +185,11 @@ def _shared_run_dir(cfg) -> Path:
 def _resume(args) -> int:
     import os
 
-    from rlstudio.checkpoint import find_resumable
-    from rlstudio.config import apply_override, finish_config
-    from rlstudio.event_reader import read_events
-    from rlstudio.run_lock import refuse_if_live
-    from rlstudio.train import run
+    from rlstudio.run_directory.checkpoint import find_resumable
+    from rlstudio.config.run_config import apply_override, finish_config
+    from rlstudio.outputs.event_reader import read_events
+    from rlstudio.run_directory.lock import refuse_if_live
+    from rlstudio.training.loop import run
 
     run_dir = Path(args.run_dir).resolve()
     snapshot = run_dir / "config.json"
@@ -211,7 +211,7 @@ def _resume(args) -> int:
         started = [e for e in read_events(events_path) if e.get("type") == "run_started"]
         config_path = started[0].get("config_path") if started else None
     if config_path:
-        from rlstudio.config import ConfigError, load_config
+        from rlstudio.config.run_config import ConfigError, load_config
 
         try:
             current = load_config(config_path)

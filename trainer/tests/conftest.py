@@ -19,7 +19,7 @@ def varied_model(tmp_path_factory):
     decoder that mixes up positions or the cache still match; this one answers with varied tokens."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from rlstudio.tiny_model import tiny_model_dir
+    from rlstudio.models.tiny import tiny_model_dir
 
     torch.manual_seed(0)
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir())

@@ -1,4 +1,4 @@
-"""Run under `torchrun --nproc_per_node 2`: exercises rlstudio.distributed with real gloo processes and writes what
+"""Run under `torchrun --nproc_per_node 2`: exercises rlstudio.training.distributed with real gloo processes and writes what
 every rank saw to the JSON file named by argv[1] (rank 0 writes it)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import sys
 
 import torch
 
-from rlstudio.distributed import (all_reduce_sum, broadcast_object, gather_objects, init_distributed, unwrap_model,
+from rlstudio.training.distributed import (all_reduce_sum, broadcast_object, gather_objects, init_distributed, unwrap_model,
                                   wrap_model)
 
 

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def arithmetic_setup(tmp_path: Path, **overrides) -> Path:
     """Write small arithmetic data + a config for quick runs; returns the config path."""
-    from rlstudio.demo import write_demo_data
+    from rlstudio.demo.commands import write_demo_data
 
     paths = write_demo_data("arithmetic", tmp_path / "data")
     cfg = json.loads(paths["config"].read_text())
@@ -65,7 +65,7 @@ def run_cli(*args: str, timeout: int = 300) -> tuple[int, str]:
 
 
 def events(run_dir: Path) -> list[dict]:
-    from rlstudio.event_reader import read_events
+    from rlstudio.outputs.event_reader import read_events
 
     return read_events(Path(run_dir) / "events.jsonl")
 

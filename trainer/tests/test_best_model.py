@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from rlstudio.best_model import BestModelTracker, config_hash, write_best_model_metadata
+from rlstudio.outputs.best_model import BestModelTracker, config_hash, write_best_model_metadata
 
 
 def test_new_best_patience_and_early_stop():

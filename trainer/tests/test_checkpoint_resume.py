@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import cli, events, learning_setup, run_cli, step_metrics, weights
-from rlstudio.checkpoint import latest_checkpoint, list_checkpoints, prune_checkpoints
+from rlstudio.run_directory.checkpoint import latest_checkpoint, list_checkpoints, prune_checkpoints
 from rlstudio.user_errors import EXIT_COMPLETED, EXIT_STOPPED
 
 MAX_STEPS = 6

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from rlstudio.config import ConfigError, load_config, value_lines
+from rlstudio.config.run_config import ConfigError, load_config, value_lines
 from rlstudio.cli import main
 
 

@@ -22,8 +22,8 @@ import torch
 from safetensors.torch import load_file
 
 from helpers import REPO, learning_setup, run_cli, weights
-from rlstudio.checkpoint import STEP_DIR, list_checkpoints
-from rlstudio.event_reader import read_events
+from rlstudio.run_directory.checkpoint import STEP_DIR, list_checkpoints
+from rlstudio.outputs.event_reader import read_events
 
 MAX_STEPS = 96
 KEEP_LAST = 2
@@ -253,7 +253,7 @@ def test_sigkill_at_random_moments_never_tears_or_loses_a_checkpoint(tmp_path):
 def test_a_kill_while_replacing_a_checkpoint_leaves_the_old_one_in_place(tmp_path):
     """Re-saving step_N moves the old folder aside, renames the new one in, then deletes the old: a kill between
     the renames leaves only .step_N.replaced, which the next resume (or save) puts back."""
-    from rlstudio.checkpoint import resolve_checkpoint
+    from rlstudio.run_directory.checkpoint import resolve_checkpoint
 
     for step in (3, 4):
         folder = tmp_path / "checkpoints" / f"step_{step}"

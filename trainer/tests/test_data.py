@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rlstudio.data import DataError, PromptRecord, PromptSampler, load_dataset, load_datasets, render_prompt
+from rlstudio.data.datasets import DataError, PromptRecord, PromptSampler, load_dataset, load_datasets, render_prompt
 
 
 def write_jsonl(path, rows):

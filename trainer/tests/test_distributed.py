@@ -1,4 +1,4 @@
-"""rlstudio.distributed with real processes: torchrun starts two gloo workers on CPU."""
+"""rlstudio.training.distributed with real processes: torchrun starts two gloo workers on CPU."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from rlstudio.distributed import (all_reduce_sum, broadcast_object, gather_objects, init_distributed, unwrap_model,
+from rlstudio.training.distributed import (all_reduce_sum, broadcast_object, gather_objects, init_distributed, unwrap_model,
                                   wrap_model)
 
 TORCHRUN = Path(sys.executable).with_name("torchrun")

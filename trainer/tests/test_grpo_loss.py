@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from rlstudio.grpo import LossConfig, compute_advantages, completion_mask_from_ids, grpo_loss, k3_kl
+from rlstudio.algorithms.grpo_loss import LossConfig, compute_advantages, completion_mask_from_ids, grpo_loss, k3_kl
 
 
 def reference_case():

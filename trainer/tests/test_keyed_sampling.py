@@ -4,10 +4,10 @@ import random
 
 import torch
 
-from rlstudio.keyed_sampling import gumbel_noise, keyed_sampling_processors, mix32, row_keys
-from rlstudio.modeling import load_tokenizer
-from rlstudio.rollout import tokenize_prompts
-from rlstudio.tiny_model import tiny_model_dir
+from rlstudio.generation.keyed_sampling import gumbel_noise, keyed_sampling_processors, mix32, row_keys
+from rlstudio.models.policy import load_tokenizer
+from rlstudio.generation.rollout import tokenize_prompts
+from rlstudio.models.tiny import tiny_model_dir
 
 
 def lowbias32(x: int) -> int:

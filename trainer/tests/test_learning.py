@@ -7,8 +7,8 @@ gets ~1/9; a loop whose advantages, loss sign, masks or optimizer step are broke
 import json
 
 from helpers import REPO, arithmetic_setup, events
-from rlstudio.config import load_config
-from rlstudio.train import run
+from rlstudio.config.run_config import load_config
+from rlstudio.training.loop import run
 
 REWARD = '''
 import re

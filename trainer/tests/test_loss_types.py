@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from helpers import learning_setup, step_metrics, events
-from rlstudio.config import load_config
-from rlstudio.grpo import LossConfig, grpo_loss, high_entropy_mask, off_policy_mask
-from rlstudio.step_metrics import LogWindow, StepMetrics
-from rlstudio.train import run
+from rlstudio.config.run_config import load_config
+from rlstudio.algorithms.grpo_loss import LossConfig, grpo_loss, high_entropy_mask, off_policy_mask
+from rlstudio.training.step_metrics import LogWindow, StepMetrics
+from rlstudio.training.loop import run
 
 
 def one_token(ratio: float, advantage: float, cfg: LossConfig):
@@ -80,7 +80,7 @@ def test_step_metrics_unweighted_mean_over_micro_batches_and_an_empty_one_counts
     m = StepMetrics()
     m.add({"entropy": (torch.tensor(6.0), torch.tensor(3.0))}, {"clip_ratio/low_min": torch.tensor([0.5, float("nan")])})
     m.add({"entropy": (torch.tensor(0.0), torch.tensor(0.0))}, {"clip_ratio/low_min": torch.tensor([0.25])})
-    from rlstudio.distributed import DistContext
+    from rlstudio.training.distributed import DistContext
 
     out = m.reduce(DistContext(0, 1, 0, torch.device("cpu"), None))
     assert out["entropy"] == 1.0  # (6/3 + 0) / 2, not 6/3 token-weighted
@@ -96,7 +96,7 @@ def test_log_window_averages_every_metric_but_the_current_state():
 
 
 def test_rloo_leave_one_out_baseline_over_scorable_siblings():
-    from rlstudio.grpo import compute_advantages
+    from rlstudio.algorithms.grpo_loss import compute_advantages
 
     a = compute_advantages(torch.tensor([1.0, 0.0, 0.0, 1.0]), 4, estimator="rloo").advantages
     assert torch.allclose(a, torch.tensor([2 / 3, -2 / 3, -2 / 3, 2 / 3]))

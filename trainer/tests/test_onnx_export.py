@@ -25,7 +25,7 @@ def ort_greedy(onnx_dir, tokenizer, prompts: list[str]) -> list[list[int]]:
     """A plain greedy loop over the exported graph: the prompt pass, then one cached token at a time."""
     import onnxruntime as ort
 
-    from rlstudio.rollout import tokenize_prompts
+    from rlstudio.generation.rollout import tokenize_prompts
     from rlstudio.serve.onnx_export import past_names
 
     info = json.loads((onnx_dir / "onnx_config.json").read_text())
@@ -57,7 +57,7 @@ def ort_greedy(onnx_dir, tokenizer, prompts: list[str]) -> list[list[int]]:
 
 
 def serve_greedy(checkpoint: str, prompts: list[str]) -> tuple[list[list[int]], object]:
-    from rlstudio.rollout import eos_ids
+    from rlstudio.generation.rollout import eos_ids
     from rlstudio.serve.checkpoints import load_model, locate
     from rlstudio.serve.decoding import DecodeRow, decode
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy
 from matplotlib.image import imread
 
-from rlstudio.event_reader import read_events
-from rlstudio.plots import load_series, write_plots
+from rlstudio.outputs.event_reader import read_events
+from rlstudio.outputs.plots import load_series, write_plots
 from run_fixture import write_events
 
 CHARTS = ["reward", "kl", "loss", "entropy", "completion_length"]

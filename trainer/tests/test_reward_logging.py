@@ -5,9 +5,9 @@ import json
 from jsonschema import Draft7Validator
 
 from helpers import REPO, arithmetic_setup, events
-from rlstudio.config import load_config
+from rlstudio.config.run_config import load_config
 from rlstudio.rewards.reward_logs import RewardLogs, log_history_from_events, mean_over_processes
-from rlstudio.train import run
+from rlstudio.training.loop import run
 
 TRL_REWARD = '''
 import json

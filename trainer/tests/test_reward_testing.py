@@ -187,7 +187,7 @@ def test_a_request_that_breaks_the_schema_names_the_json_path(reward_dir):
 
 
 def test_dataset_rows_get_their_columns_like_in_training(tmp_path):
-    from rlstudio.demo import write_demo_data
+    from rlstudio.demo.commands import write_demo_data
 
     paths = write_demo_data("arithmetic", tmp_path)
     rows = [json.loads(line) for line in (tmp_path / "arithmetic_train.jsonl").read_text().splitlines()[:3]]
@@ -253,7 +253,7 @@ def test_rescoring_a_real_run_with_unchanged_rewards_reproduces_the_recorded_sco
 
 
 def test_the_demo_reward_cases_pass_against_the_demo_reward(tmp_path):
-    from rlstudio.demo import write_demo_data
+    from rlstudio.demo.commands import write_demo_data
 
     paths = write_demo_data("arithmetic", tmp_path)
     r = run_reward_test({"config": str(paths["config"]), "only": ["shows_work"],

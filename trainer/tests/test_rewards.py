@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from rlstudio.data import PromptRecord, load_dataset
-from rlstudio.demo_finance import write_finance_demo
+from rlstudio.data.datasets import PromptRecord, load_dataset
+from rlstudio.demo.finance import write_finance_demo
 from rlstudio.rewards import (
     BUILTINS,
     RewardError,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from helpers import cli, events, learning_setup, run_cli, step_metrics, weights
-from rlstudio.checkpoint import list_checkpoints, remove_leftovers
-from rlstudio.folder_manifest import manifest_problems
+from rlstudio.run_directory.checkpoint import list_checkpoints, remove_leftovers
+from rlstudio.run_directory.folder_manifest import manifest_problems
 from rlstudio.user_errors import EXIT_COMPLETED, EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED, EXIT_STOPPED
 
 
@@ -148,12 +148,12 @@ def test_a_reward_error_is_a_message_and_its_traceback_goes_to_the_log(tmp_path)
     code, out = run_cli("train", "--config", str(config), "--run-dir", str(run_dir))
     assert code == EXIT_FAILED, out
     assert "reward function 'boom'" in out and "my bug" in out and "boom.py\", line 2" in out, out
-    assert "rlstudio/train.py" not in out, out  # RL Studio's own stack is not the user's business...
-    assert "rlstudio/train.py" in (run_dir / "trainer.log").read_text()  # ...but it is in the log
+    assert "rlstudio/training/loop.py" not in out, out  # RL Studio's own stack is not the user's business...
+    assert "rlstudio/training/loop.py" in (run_dir / "trainer.log").read_text()  # ...but it is in the log
 
 
 def test_reward_functions_receive_every_dataset_column(tmp_path):
-    from rlstudio.data import PromptRecord, column_names
+    from rlstudio.data.datasets import PromptRecord, column_names
     from rlstudio.rewards import load_reward_functions, score_completions
 
     (tmp_path / "seen.py").write_text("def seen(completions, **kw):\n"

@@ -7,10 +7,10 @@ import torch
 from safetensors.torch import load_file
 
 from helpers import arithmetic_setup, events
-from rlstudio.best_model import BestModelTracker, config_hash
+from rlstudio.outputs.best_model import BestModelTracker, config_hash
 from rlstudio.cli import main as cli_main
-from rlstudio.config import load_config
-from rlstudio.train import run
+from rlstudio.config.run_config import load_config
+from rlstudio.training.loop import run
 from token_rewards import use_token_rewards
 
 
@@ -42,10 +42,10 @@ def test_eval_best_model_final_tensorboard_stats_and_plots(tmp_path):
     # the saved best model really scores the recorded value (greedy evaluation is deterministic on CPU)
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from rlstudio.evaluation import evaluate
+    from rlstudio.training.evaluation import evaluate
     from rlstudio.rewards import load_reward_functions
-    from rlstudio.rollout import SamplingParams
-    from rlstudio.train import _eval_records
+    from rlstudio.generation.rollout import SamplingParams
+    from rlstudio.training.loop import _eval_records
 
     best = AutoModelForCausalLM.from_pretrained(run_dir / "best_model")
     tok = AutoTokenizer.from_pretrained(run_dir / "best_model")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import random
 
-from rlstudio.run_stats import write_training_stats
+from rlstudio.outputs.run_stats import write_training_stats
 from run_fixture import grpo_metrics, write_events
 
 

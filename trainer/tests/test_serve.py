@@ -33,7 +33,7 @@ def hf_greedy(folder: Path, prompts: list[str], max_tokens: int) -> list[list[in
     """What plain transformers generate() answers greedily, one prompt at a time (the reference for serve's decoder)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from rlstudio.rollout import eos_ids
+    from rlstudio.generation.rollout import eos_ids
 
     model = AutoModelForCausalLM.from_pretrained(folder).eval()
     tok = AutoTokenizer.from_pretrained(folder)
@@ -155,8 +155,8 @@ def test_a_lora_adapter_answers_as_peft_does_and_not_as_its_base(server, varied_
 
 @pytest.fixture(scope="module")
 def lora_run(tmp_path_factory):
-    from rlstudio.config import load_config
-    from rlstudio.train import run
+    from rlstudio.config.run_config import load_config
+    from rlstudio.training.loop import run
 
     tmp = tmp_path_factory.mktemp("lora")
     config_path = arithmetic_setup(tmp, training__max_steps=2, model__lora={"enabled": True, "r": 4, "lora_alpha": 8})
@@ -173,7 +173,7 @@ def lora_run(tmp_path_factory):
 def test_lora_checkpoint_answers_as_peft_does_with_the_runs_reward_scores(server, lora_run):
     ckpt = lora_run / "checkpoints" / "step_2"
     loaded = server.call(id="load-lora", type="load", model="lora", checkpoint=str(ckpt), dtype="float32")
-    from rlstudio.tiny_model import tiny_model_dir
+    from rlstudio.models.tiny import tiny_model_dir
 
     assert loaded["type"] == "loaded" and loaded["kind"] == "lora" and loaded["base"] == str(tiny_model_dir()), loaded
     config = json.loads((lora_run / "config.json").read_text())
@@ -188,8 +188,8 @@ def test_lora_checkpoint_answers_as_peft_does_with_the_runs_reward_scores(server
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from rlstudio.data import PromptRecord, render_prompt
-    from rlstudio.tiny_model import tiny_model_dir
+    from rlstudio.data.datasets import PromptRecord, render_prompt
+    from rlstudio.models.tiny import tiny_model_dir
 
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir()), str(ckpt / "model")).eval()
     tok = AutoTokenizer.from_pretrained(str(ckpt / "model"))

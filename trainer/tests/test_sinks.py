@@ -10,8 +10,8 @@ import numpy
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from rlstudio import sinks
-from rlstudio.sinks import MetricSinks
+from rlstudio.outputs import sinks
+from rlstudio.outputs.sinks import MetricSinks
 
 
 def read_scalars(log_dir) -> dict[str, list[tuple[int, float]]]:

@@ -29,8 +29,8 @@ from safetensors.torch import load_file
 
 from helpers import REPO, arithmetic_setup, events, step_metrics
 from token_rewards import use_token_rewards
-from rlstudio.config import load_config
-from rlstudio.train import run
+from rlstudio.config.run_config import load_config
+from rlstudio.training.loop import run
 
 TORCHRUN = Path(sys.executable).with_name("torchrun")
 STEPS = 4

@@ -3,8 +3,8 @@ adapter that plain peft and `infer` load, checkpoints load with plain transforme
 import json
 
 from helpers import arithmetic_setup, events, run_cli
-from rlstudio.config import load_config
-from rlstudio.train import run
+from rlstudio.config.run_config import load_config
+from rlstudio.training.loop import run
 
 BAD_REWARD = '''
 def explodes(prompts, completions, **kwargs):
@@ -67,7 +67,7 @@ def test_lora_run_saves_an_adapter_that_peft_and_infer_load(tmp_path):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from rlstudio.tiny_model import tiny_model_dir
+    from rlstudio.models.tiny import tiny_model_dir
 
     PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir()), str(ckpt / "model"))
     code, out = run_cli("infer", "--checkpoint", str(ckpt), "--prompt", "Ann has 2 pens and gets 1 more . How many pens does Ann have now ?", "--json")

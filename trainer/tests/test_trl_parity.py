@@ -16,14 +16,14 @@ import torch
 
 trl = pytest.importorskip("trl")  # a test dependency (trainer[dev]); rlstudio never imports it
 
-from rlstudio.grpo import LOSS_TYPES, completion_mask_from_ids  # noqa: E402
-from rlstudio.micro_batch import micro_batch_loss  # noqa: E402
+from rlstudio.algorithms.grpo_loss import LOSS_TYPES, completion_mask_from_ids  # noqa: E402
+from rlstudio.algorithms.grpo_micro_batch import micro_batch_loss  # noqa: E402
 from rlstudio.rewards.base import RewardScores  # noqa: E402
-from rlstudio.rl_batch import RLBatch, completion_length_metrics, reward_advantages  # noqa: E402
-from rlstudio.rollout import Rollout  # noqa: E402
-from rlstudio.step_metrics import StepMetrics  # noqa: E402
-from rlstudio.distributed import DistContext  # noqa: E402
-from rlstudio.grpo import LossConfig  # noqa: E402
+from rlstudio.algorithms.grpo_batch import RLBatch, completion_length_metrics, reward_advantages  # noqa: E402
+from rlstudio.generation.rollout import Rollout  # noqa: E402
+from rlstudio.training.step_metrics import StepMetrics  # noqa: E402
+from rlstudio.training.distributed import DistContext  # noqa: E402
+from rlstudio.algorithms.grpo_loss import LossConfig  # noqa: E402
 
 from trl_harness import EOS, PAD, logged, stand_in_forward, stand_in_generation, trl_trainer  # noqa: E402
 
@@ -160,7 +160,7 @@ def _rlstudio_step(case, mask, logps0, old, ref, entropies, advantages, monkeypa
     def forward(model, rollout, temperature, with_entropy=False):  # the stood-in model forward
         return logps[rows["sl"]], entropies[rows["sl"]]
 
-    monkeypatch.setattr("rlstudio.micro_batch.completion_logps", forward)
+    monkeypatch.setattr("rlstudio.algorithms.grpo_micro_batch.completion_logps", forward)
     metrics, loss, micro = StepMetrics(), 0.0, B // accumulation
     for m in range(accumulation):
         rows["sl"] = slice(m * micro, (m + 1) * micro)

@@ -1,5 +1,5 @@
 """Run under `torchrun --nproc_per_node 2` (gloo): TRL's _compute_loss with accelerate-style collectives and RL
-Studio's micro_batch_loss / StepMetrics with rlstudio.distributed, each process on its half of one generation batch;
+Studio's micro_batch_loss / StepMetrics with rlstudio.training.distributed, each process on its half of one generation batch;
 rank 0 writes every rank's largest differences to the JSON file named by argv[1]."""
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sys
 
 import torch
 
-from rlstudio.distributed import gather_objects, init_distributed
-from rlstudio.grpo import LOSS_TYPES
+from rlstudio.training.distributed import gather_objects, init_distributed
+from rlstudio.algorithms.grpo_loss import LOSS_TYPES
 from test_trl_parity import _close, _loss_tensors, _rlstudio_step, _trl_step
 from trl_harness import DistAccelerator
 

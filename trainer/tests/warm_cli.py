@@ -18,15 +18,15 @@ import torch  # noqa: F401 - the point of this process: import once, fork many t
 import transformers  # noqa: F401
 
 import rlstudio.cli
-import rlstudio.train  # noqa: F401 - and everything the training loop imports
+import rlstudio.training.loop  # noqa: F401 - and everything the training loop imports
 
 
 def _warm_up() -> None:
     """transformers imports the model class, tokenizer and generation code lazily on first use: use them once."""
     from transformers import AutoModelForCausalLM, AutoTokenizer, get_scheduler  # noqa: F401
 
-    from rlstudio.modeling import quiet_transformers
-    from rlstudio.tiny_model import tiny_model_dir
+    from rlstudio.models.policy import quiet_transformers
+    from rlstudio.models.tiny import tiny_model_dir
 
     quiet_transformers()
     folder = str(tiny_model_dir())

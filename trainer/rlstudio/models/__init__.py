@@ -1,0 +1,1 @@
+"""Models: the policy (any HF causal LM, LoRA, builtin:tiny) and the frozen KL reference."""

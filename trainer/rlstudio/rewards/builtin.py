@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
-from rlstudio.answers import answers_match, extract_answer_tag, extract_boxed
+from rlstudio.data.answers import answers_match, extract_answer_tag, extract_boxed
 from rlstudio.rewards.financial import financial_advice
 
 # a tag's content may not contain another think/answer tag, so "<answer>1</answer><answer>2</answer>" is not strict

@@ -51,7 +51,7 @@ def mean_over_processes(per_rank: list[dict[str, tuple[float, int]]]) -> dict[st
 
 def log_history_from_events(events_path: Path, up_to_step: int) -> list[dict]:
     """TRL-style log_history entries ({**metrics, "step", "epoch"}) of the RL steps a resumed run had logged."""
-    from rlstudio.event_reader import latest_by_step, read_events
+    from rlstudio.outputs.event_reader import latest_by_step, read_events
 
     metrics = [e for e in latest_by_step(read_events(events_path), "metrics") if e.get("phase", "rl") == "rl"]
     return [{**e["metrics"], "step": e["step"], **({"epoch": e["epoch"]} if "epoch" in e else {})}

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rlstudio.data import PromptRecord
+from rlstudio.data.datasets import PromptRecord
 
 
 class TestInputError(ValueError):
@@ -108,7 +108,7 @@ def run_samples(run_dir: Path, spec: dict, datasets: list[list[PromptRecord]] | 
     """Samples a run recorded (events of type "samples"), newest steps first, within [from_step, to_step]. Each
     finds its dataset row by the recorded `source`, so reward functions get the row's columns as in training; a
     sample without one (older runs) is scored on the prompt the model saw, without columns."""
-    from rlstudio.event_reader import read_events
+    from rlstudio.outputs.event_reader import read_events
 
     events_path = run_dir / "events.jsonl"
     if not events_path.is_file():

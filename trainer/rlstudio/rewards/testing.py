@@ -37,7 +37,7 @@ def request_errors(request) -> list[str]:
     from jsonschema import Draft7Validator
     from referencing import Registry, Resource
 
-    from rlstudio.config import REPO_ROOT, json_path
+    from rlstudio.config.run_config import REPO_ROOT, json_path
 
     folder = REPO_ROOT / "schemas"
     docs = {name: json.loads((folder / name).read_text(encoding="utf-8"))
@@ -171,7 +171,7 @@ def _non_empty(samples: list[TestSample]) -> list[TestSample]:
 
 
 def _datasets(config: dict | None, required: bool):
-    from rlstudio.data import DataError, load_datasets
+    from rlstudio.data.datasets import DataError, load_datasets
 
     if config is None:
         if required:
@@ -205,7 +205,7 @@ def _reward_entries(request: dict, config: dict | None, base: Path) -> list[dict
 def run_reward_test(request: dict) -> dict:
     """The RewardTestResponse for a RewardTestRequest. Problems with the input or loading come back as `error`
     (file:line where known); failures of the reward code come back per sample and function."""
-    from rlstudio.config import ConfigError, load_config
+    from rlstudio.config.run_config import ConfigError, load_config
     from rlstudio.rewards.base import RewardLoadError
 
     start = time.perf_counter()

@@ -14,7 +14,7 @@ from rlstudio.serve.protocol import RequestError
 
 def read_prompts(path: Path) -> list:
     """PromptRecords: a dataset file in any shape training reads (.jsonl/.json/.parquet), else one prompt a line."""
-    from rlstudio.data import JSON_SUFFIXES, PARQUET_SUFFIXES, PromptRecord, load_dataset
+    from rlstudio.data.datasets import JSON_SUFFIXES, PARQUET_SUFFIXES, PromptRecord, load_dataset
 
     if not path.is_file():
         raise RequestError(f"{path}: prompt file not found")
@@ -87,7 +87,7 @@ def _result(loaded, index, record, row, scores_json) -> dict:
         scores = scores_json(loaded.scorer.score(record, [text], [row.token_ids]))[0]
         result.update(reward=scores["total"], rewards=scores["per_function"], correct=scores["correct"])
     else:
-        from rlstudio.evaluation import answer_correct
+        from rlstudio.training.evaluation import answer_correct
 
         result.update(reward=None, rewards={},
                       correct=answer_correct(text, record.reference) if record.reference is not None else None)

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rlstudio.tiny_model import resolve_builtin
+from rlstudio.models.tiny import resolve_builtin
 from rlstudio.user_errors import UserError
 
 
@@ -59,7 +59,7 @@ def _run_config(path: Path) -> dict | None:
 
 
 def locate(checkpoint: str) -> CheckpointFiles:
-    from rlstudio.checkpoint import STEP_DIR, is_complete
+    from rlstudio.run_directory.checkpoint import STEP_DIR, is_complete
 
     if checkpoint.startswith("builtin:"):
         return CheckpointFiles(checkpoint, checkpoint, None, None, None)
@@ -99,7 +99,7 @@ def _with_adapter(files: CheckpointFiles) -> CheckpointFiles:
 
 
 def check_intact(files: CheckpointFiles) -> None:
-    from rlstudio.folder_manifest import manifest_problems
+    from rlstudio.run_directory.folder_manifest import manifest_problems
 
     if files.manifest_folder is None:
         return
@@ -133,7 +133,7 @@ def load_model(files: CheckpointFiles, device, dtype_name: str = "auto"):
     """(model in eval mode on device, tokenizer, dtype): full weights, or the adapter on its base (not merged)."""
     from transformers import AutoModelForCausalLM
 
-    from rlstudio.modeling import load_tokenizer, pick_dtype, quiet_transformers
+    from rlstudio.models.policy import load_tokenizer, pick_dtype, quiet_transformers
 
     quiet_transformers()
     check_intact(files)

@@ -67,7 +67,7 @@ def encode_prompt(loaded: LoadedModel, text: str, max_tokens: int) -> tuple[list
 
 
 def eos_of(loaded: LoadedModel) -> list[int]:
-    from rlstudio.rollout import eos_ids
+    from rlstudio.generation.rollout import eos_ids
 
     return eos_ids(loaded.tokenizer, loaded.model)
 
@@ -143,7 +143,7 @@ def batch(server, req: dict) -> None:
 
 
 def prompts(server, req: dict) -> None:
-    from rlstudio.data import load_dataset, resolve_path
+    from rlstudio.data.datasets import load_dataset, resolve_path
 
     if req.get("path"):
         path = Path(req["path"]).expanduser()

@@ -57,7 +57,7 @@ def past_names(layers: int, prefix: str) -> list[str]:
 
 
 def export(checkpoint: str, out_dir: Path) -> dict:
-    from rlstudio.rollout import eos_ids
+    from rlstudio.generation.rollout import eos_ids
     from rlstudio.serve.checkpoints import load_model, locate
 
     files = locate(checkpoint)
@@ -99,7 +99,7 @@ def compare_logits(model, tokenizer, onnx_file: Path, prompts: list[str]) -> flo
     import numpy as np
     import onnxruntime as ort
 
-    from rlstudio.rollout import tokenize_prompts
+    from rlstudio.generation.rollout import tokenize_prompts
 
     session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
     layers, kv_heads, head_dim = _shape(model.config)

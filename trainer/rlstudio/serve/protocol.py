@@ -10,7 +10,7 @@ import math
 import threading
 from pathlib import Path
 
-from rlstudio.config import REPO_ROOT
+from rlstudio.config.run_config import REPO_ROOT
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "serve-protocol.schema.json"
 

@@ -42,7 +42,7 @@ class ScoreContext:
 
 def prompt_record(req: dict):
     """The PromptRecord a request describes: its prompt or messages, reference and extra columns (as a dataset row)."""
-    from rlstudio.data import PromptRecord
+    from rlstudio.data.datasets import PromptRecord
 
     prompt = req.get("messages") or req.get("prompt") or ""
     reference = req.get("reference")
@@ -51,14 +51,14 @@ def prompt_record(req: dict):
 
 
 def render(loaded, prompt) -> str:
-    from rlstudio.data import PromptRecord, render_prompt
+    from rlstudio.data.datasets import PromptRecord, render_prompt
 
     return render_prompt(PromptRecord(prompt=prompt, reference=None), loaded.tokenizer, loaded.data_cfg)
 
 
 def scores_json(scored) -> list[dict]:
     """[{total, per_function (None where a function does not apply), correct (None without a reference)}]."""
-    from rlstudio.evaluation import answer_correct
+    from rlstudio.training.evaluation import answer_correct
 
     record, completions, scores = scored
     out = []

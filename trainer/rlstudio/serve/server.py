@@ -166,7 +166,7 @@ def _read_lines(stream, server: Server) -> None:
 def serve_main(args) -> int:
     import torch
 
-    from rlstudio.modeling import quiet_transformers
+    from rlstudio.models.policy import quiet_transformers
 
     # stdout belongs to the protocol: anything else printed (reward functions, libraries) goes to stderr
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .atomic_files import write_json_atomic
+from rlstudio.run_directory.atomic_files import write_json_atomic
 
 
 def eval_metric_name(metric: str) -> str:

@@ -70,7 +70,7 @@ def supervised_loss(model, ids: torch.Tensor, att: torch.Tensor, lab: torch.Tens
 
 
 def warm_start_examples(datasets, ws_cfg: dict, data_cfg: dict, tokenizer) -> list[tuple[list[int], list[int]]]:
-    from rlstudio.data import render_prompt
+    from rlstudio.data.datasets import render_prompt
 
     field = ws_cfg["completion_field"]
     out = []
@@ -98,7 +98,7 @@ def run_warm_start(model, tokenizer, datasets, ws_cfg: dict, data_cfg: dict, ctx
     import random
     import time
 
-    from rlstudio.progress import Progress
+    from rlstudio.outputs.progress import Progress
 
     examples = warm_start_examples(datasets, ws_cfg, data_cfg, tokenizer)
     rng = random.Random(seed + 7919)
@@ -117,7 +117,7 @@ def run_warm_start(model, tokenizer, datasets, ws_cfg: dict, data_cfg: dict, ctx
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if ctx.world_size > 1:
-            from rlstudio.distributed import all_reduce_sum
+            from rlstudio.training.distributed import all_reduce_sum
 
             for p in params:
                 if p.grad is not None:

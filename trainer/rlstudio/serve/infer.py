@@ -30,8 +30,8 @@ def _read_prompts(args) -> list[str]:
 
 
 def infer_main(args) -> int:
-    from rlstudio.data import PromptRecord, render_prompt
-    from rlstudio.rollout import SamplingParams, generate, tokenize_prompts
+    from rlstudio.data.datasets import PromptRecord, render_prompt
+    from rlstudio.generation.rollout import SamplingParams, generate, tokenize_prompts
 
     ckpt = Path(args.checkpoint)
     config_file = ckpt / "config.json"

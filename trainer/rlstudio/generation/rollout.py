@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import torch
 
-from rlstudio.grpo import completion_mask_from_ids, entropy_from_logits, selective_log_softmax
+from rlstudio.algorithms.grpo_loss import completion_mask_from_ids, entropy_from_logits, selective_log_softmax
 
 
 @dataclass
@@ -74,7 +74,7 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
         use_cache=True,
     )
     if params.do_sample and sample_keys is not None:
-        from rlstudio.keyed_sampling import keyed_sampling_processors
+        from rlstudio.generation.keyed_sampling import keyed_sampling_processors
 
         # Gumbel-max over the warped logits: a greedy decode of logits + keyed noise is a sample
         kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None, logits_processor=keyed_sampling_processors(

@@ -22,7 +22,7 @@ TINY_VERSION = "2"
 TAG_TOKENS = ["<think>", "</think>", "<answer>", "</answer>"]
 SPECIAL_TOKENS = ["<pad>", "<eos>", "[UNK]"] + TAG_TOKENS
 
-# Words of the arithmetic demo (rlstudio.demo_arithmetic) and common English/finance words: whole tokens.
+# Words of the arithmetic demo (rlstudio.demo.arithmetic) and common English/finance words: whole tokens.
 COMMON_WORDS = """
 a an the and or but if then so of to in on at for with by from as is are was were be been has have had do does did
 not no yes it its this that these those there here what which who how many much more less most least than each every
@@ -152,7 +152,7 @@ def _build(folder: Path, spec: dict, vocab: list[str]) -> None:
     torch.random.set_rng_state(devnull_rng)  # building the model must not disturb the caller's RNG stream
     model.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
-    (folder / "rlstudio-tiny.json").write_text(json.dumps({"spec": spec, "note": "built locally by rlstudio.tiny_model"}, indent=2))
+    (folder / "rlstudio-tiny.json").write_text(json.dumps({"spec": spec, "note": "built locally by rlstudio.models.tiny"}, indent=2))
 
 
 def resolve_builtin(name_or_path: str) -> str:

@@ -12,7 +12,7 @@ Shapes (the `format` of a dataset; `auto` picks by the keys present, in this ord
 
 from __future__ import annotations
 
-from rlstudio.answers import normalise_reference
+from rlstudio.data.answers import normalise_reference
 
 # auto-detection order: the first key present decides the shape
 _SHAPE_KEYS = [

@@ -14,27 +14,27 @@ from pathlib import Path
 
 import torch
 
-from rlstudio import checkpoint as ckpt
-from rlstudio.data import column_names, load_datasets
-from rlstudio.data_sampler import PromptSampler
-from rlstudio.distributed import all_reduce_sum, init_distributed, unwrap_model, wrap_model
-from rlstudio.evaluation import evaluate
-from rlstudio.events import EventWriter
-from rlstudio.micro_batch import loss_config, micro_batch_loss
-from rlstudio.modeling import count_parameters, load_policy
-from rlstudio.reference_model import reference_kind, resume_reference, start_reference
-from rlstudio.progress import Progress, Tee
+from rlstudio.run_directory import checkpoint as ckpt
+from rlstudio.data.datasets import column_names, load_datasets
+from rlstudio.data.prompt_sampler import PromptSampler
+from rlstudio.training.distributed import all_reduce_sum, init_distributed, unwrap_model, wrap_model
+from rlstudio.training.evaluation import evaluate
+from rlstudio.outputs.events import EventWriter
+from rlstudio.algorithms.grpo_micro_batch import loss_config, micro_batch_loss
+from rlstudio.models.policy import count_parameters, load_policy
+from rlstudio.models.reference import reference_kind, resume_reference, start_reference
+from rlstudio.outputs.progress import Progress, Tee
 from rlstudio.rewards import TrainerState, load_reward_functions
 from rlstudio.rewards.reward_logs import log_history_from_events
-from rlstudio.rl_batch import RLBatch, make_batch
-from rlstudio.rollout import SamplingParams
-from rlstudio.run_claim import claim_run_dir
-from rlstudio.run_lock import stale_message
-from rlstudio.run_outputs import RunOutputs
-from rlstudio.step_metrics import LogWindow, StepMetrics
-from rlstudio.stop_signal import StopFlag
+from rlstudio.algorithms.grpo_batch import RLBatch, make_batch
+from rlstudio.generation.rollout import SamplingParams
+from rlstudio.run_directory.claim import claim_run_dir
+from rlstudio.run_directory.lock import stale_message
+from rlstudio.outputs.run_outputs import RunOutputs
+from rlstudio.training.step_metrics import LogWindow, StepMetrics
+from rlstudio.training.stop_signal import StopFlag
 from rlstudio.user_errors import EXIT_COMPLETED, EXIT_FAILED, EXIT_REFUSED, EXIT_STOPPED, UserError
-from rlstudio.warm_start import run_warm_start
+from rlstudio.training.warm_start import run_warm_start
 
 
 class TrainingFailed(RuntimeError):
@@ -361,7 +361,7 @@ def _any_rank(ctx, flag: bool) -> bool:
 
 
 def _gather_rng(ctx) -> list[dict]:
-    from rlstudio.distributed import gather_objects
+    from rlstudio.training.distributed import gather_objects
 
     return gather_objects(ctx, [ckpt.rng_state()])
 

@@ -5,7 +5,7 @@ import json
 import time
 from pathlib import Path
 
-from rlstudio.config import SCHEMA_PATH
+from rlstudio.config.run_config import SCHEMA_PATH
 
 # A user reward file with TRL's signature, written next to the demo data: the demo exercises the same
 # "file.py:function" loading path a user's own reward code takes.
@@ -92,7 +92,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if kind == "arithmetic":
-        from rlstudio.demo_arithmetic import write_arithmetic
+        from rlstudio.demo.arithmetic import write_arithmetic
 
         paths = write_arithmetic(out)
         (out / "arithmetic_rewards.py").write_text(ARITHMETIC_REWARDS)
@@ -101,7 +101,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
         paths["reward_cases"].write_text("".join(json.dumps(c) + "\n" for c in ARITHMETIC_CASES))
         config = arithmetic_config(max_steps or 450)
     elif kind == "finance":
-        from rlstudio.demo_finance import write_finance_demo
+        from rlstudio.demo.finance import write_finance_demo
 
         written = write_finance_demo(out)
         paths = {"train": written["train"], "eval": written["eval"]}
@@ -116,9 +116,9 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
 
 def run_demo(out: Path | None, max_steps: int | None = None) -> int:
     """Write the arithmetic demo, train, and summarise what was learnt."""
-    from rlstudio.config import load_config
-    from rlstudio.event_reader import read_events
-    from rlstudio.train import new_run_dir, run
+    from rlstudio.config.run_config import load_config
+    from rlstudio.outputs.event_reader import read_events
+    from rlstudio.training.loop import new_run_dir, run
 
     out = Path(out or "demo").resolve()
     import os

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from rlstudio.answers import answers_match, extract_answer_tag, extract_boxed
-from rlstudio.data import column_names, render_prompt
+from rlstudio.data.answers import answers_match, extract_answer_tag, extract_boxed
+from rlstudio.data.datasets import column_names, render_prompt
 from rlstudio.rewards import score_completions
-from rlstudio.rollout import SamplingParams, generate, tokenize_prompts
+from rlstudio.generation.rollout import SamplingParams, generate, tokenize_prompts
 
 
 def answer_correct(completion: str, reference: str) -> bool:

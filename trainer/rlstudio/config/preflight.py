@@ -8,11 +8,11 @@ import ast
 import os
 from pathlib import Path
 
-from rlstudio.config import Problem, line_of, value_lines
-from rlstudio.data import DataError, load_dataset
+from rlstudio.config.run_config import Problem, line_of, value_lines
+from rlstudio.data.datasets import DataError, load_dataset
 from rlstudio.rewards.base import RewardLoadError
 from rlstudio.rewards.loader import builtin_function, split_reference
-from rlstudio.tiny_model import BUILTIN_PREFIX, resolve_builtin
+from rlstudio.models.tiny import BUILTIN_PREFIX, resolve_builtin
 from rlstudio.user_errors import UserError
 
 SAMPLE_RECORDS = 64  # records read per dataset: enough to catch a wrong shape or mapping, cheap on a huge file

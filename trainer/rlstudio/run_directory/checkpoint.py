@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from rlstudio.folder_manifest import manifest_problems, write_manifest
+from rlstudio.run_directory.folder_manifest import manifest_problems, write_manifest
 from rlstudio.user_errors import UserError
 
 STEP_DIR = re.compile(r"^step_(\d+)$")

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from rlstudio.distributed import gather_objects
+from rlstudio.training.distributed import gather_objects
 
 _EXTREME = {"clip_ratio/low_min": min, "clip_ratio/high_max": max}
 # values that are a state at the time of logging, not a quantity to average over the window (as in TRL)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rlstudio.folder_manifest import manifest_problems, write_manifest
-from rlstudio.modeling import Reference, frozen_copy, is_peft, load_frozen
-from rlstudio.run_outputs import recover_swapped_dir, replace_dir_atomically
-from rlstudio.tiny_model import resolve_builtin
+from rlstudio.run_directory.folder_manifest import manifest_problems, write_manifest
+from rlstudio.models.policy import Reference, frozen_copy, is_peft, load_frozen
+from rlstudio.outputs.run_outputs import recover_swapped_dir, replace_dir_atomically
+from rlstudio.models.tiny import resolve_builtin
 from rlstudio.user_errors import UserError
 
 REFERENCE_DIR = "reference"

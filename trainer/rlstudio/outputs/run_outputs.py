@@ -8,9 +8,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from rlstudio.best_model import BestModelTracker, write_best_model_metadata
-from rlstudio.distributed import broadcast_object
-from rlstudio.sinks import MetricSinks
+from rlstudio.outputs.best_model import BestModelTracker, write_best_model_metadata
+from rlstudio.training.distributed import broadcast_object
+from rlstudio.outputs.sinks import MetricSinks
 
 
 def replace_dir_atomically(write, target: Path) -> Path:
@@ -109,8 +109,8 @@ class RunOutputs:
         """training_stats.json and plots/*.png from events.jsonl (after run_finished, so they include it)."""
         if not self.ctx.is_main:
             return []
-        from rlstudio.plots import write_plots
-        from rlstudio.run_stats import write_training_stats
+        from rlstudio.outputs.plots import write_plots
+        from rlstudio.outputs.run_stats import write_training_stats
 
         try:
             return [write_training_stats(self.run_dir), *write_plots(self.run_dir)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from rlstudio.tiny_model import resolve_builtin
+from rlstudio.models.tiny import resolve_builtin
 
 
 def quiet_transformers() -> None:

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 import torch
 
-from rlstudio.data import render_prompt
-from rlstudio.distributed import all_reduce_sum, gather_objects
-from rlstudio.grpo import Advantages, compute_advantages
-from rlstudio.keyed_sampling import row_keys
+from rlstudio.data.datasets import render_prompt
+from rlstudio.training.distributed import all_reduce_sum, gather_objects
+from rlstudio.algorithms.grpo_loss import Advantages, compute_advantages
+from rlstudio.generation.keyed_sampling import row_keys
 from rlstudio.rewards import score_completions
 from rlstudio.rewards.base import RewardScores
 from rlstudio.rewards.reward_logs import RewardLogs, mean_over_processes
-from rlstudio.rollout import Rollout, SamplingParams, completion_logps, generate, tokenize_prompts
+from rlstudio.generation.rollout import Rollout, SamplingParams, completion_logps, generate, tokenize_prompts
 
 
 @dataclass

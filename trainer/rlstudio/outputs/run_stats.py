@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .atomic_files import write_json_atomic
-from .event_reader import latest_by_step, metric_value, read_events
+from rlstudio.run_directory.atomic_files import write_json_atomic
+from rlstudio.outputs.event_reader import latest_by_step, metric_value, read_events
 
 
 def summarise_events(events: list[dict[str, Any]], run_dir: Path) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from rlstudio.data_sampler import PromptSampler
+from rlstudio.data.prompt_sampler import PromptSampler
 from rlstudio.user_errors import UserError
-from rlstudio.data_shapes import ShapeError, convert_record
+from rlstudio.data.shapes import ShapeError, convert_record
 
 __all__ = ["DataError", "PromptRecord", "PromptSampler", "column_names", "load_datasets", "load_dataset", "render_prompt"]
 

@@ -14,8 +14,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .atomic_files import write_atomic
-from .event_reader import latest_by_step, metric_value, read_events
+from rlstudio.run_directory.atomic_files import write_atomic
+from rlstudio.outputs.event_reader import latest_by_step, metric_value, read_events
 
 NAN = float("nan")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from rlstudio.distributed import broadcast_object
-from rlstudio.run_lock import RunLock, acquire, claim_for_new_run
+from rlstudio.training.distributed import broadcast_object
+from rlstudio.run_directory.lock import RunLock, acquire, claim_for_new_run
 from rlstudio.user_errors import RunRefused, UserError
 
 

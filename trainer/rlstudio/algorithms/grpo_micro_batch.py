@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from rlstudio.distributed import gather_objects
-from rlstudio.grpo import LossConfig, LossOutput, grpo_loss, high_entropy_mask
-from rlstudio.rollout import completion_logps
+from rlstudio.training.distributed import gather_objects
+from rlstudio.algorithms.grpo_loss import LossConfig, LossOutput, grpo_loss, high_entropy_mask
+from rlstudio.generation.rollout import completion_logps
 
 
 def loss_config(g: dict, t: dict, world_size: int) -> LossConfig:

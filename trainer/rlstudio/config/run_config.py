@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rlstudio.removed_settings import removed_hint
+from rlstudio.config.removed_settings import removed_hint
 from rlstudio.user_errors import UserError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_PATH = REPO_ROOT / "schemas" / "run-config.schema.json"
 
 
@@ -295,7 +295,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None, resolve: b
 
 def finish_config(config: dict, source: str, text: str | None, base: Path | None) -> dict:
     """Schema-checked, defaults-filled config (paths resolved against base when given). What the schema cannot
-    express (files, reward references, dataset records, batch arithmetic) is rlstudio.preflight's."""
+    express (files, reward references, dataset records, batch arithmetic) is rlstudio.config.preflight's."""
     problems = schema_problems(config, source, text)
     if problems:
         raise ConfigError.of(problems)

@@ -1,0 +1,1 @@
+"""The demo: generated datasets with ready configs, and the end-to-end learning demo."""

@@ -1,0 +1,1 @@
+"""Generation: sampling completions (keyed per completion, so torchrun and resume stay exact) and their log-probs."""

@@ -1,0 +1,1 @@
+"""What a run leaves for people and the editor: events.jsonl, TensorBoard/W&B, best model, summaries, plots, progress lines."""
