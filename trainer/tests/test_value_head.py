@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rlstudio.models.value_head import Critic, SharedValueHead, hidden_size_of
-from rlstudio.tiny_model import tiny_model_dir
+from rlstudio.models.tiny import tiny_model_dir
 
 
 def _sequences(pad: int):

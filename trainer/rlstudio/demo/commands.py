@@ -91,6 +91,10 @@ def finance_config(max_steps: int) -> dict:
 def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if kind == "arithmetic-preferences":  # pairs and a reward-model config, no run config
+        from rlstudio.demo.preference_pairs import write_preference_pairs
+
+        return write_preference_pairs(out)
     if kind == "arithmetic":
         from rlstudio.demo.arithmetic import write_arithmetic
 

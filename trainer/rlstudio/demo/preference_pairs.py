@@ -13,7 +13,7 @@ import json
 import random
 from pathlib import Path
 
-from rlstudio.demo_arithmetic import HELDOUT_TEMPLATES, TRAIN_TEMPLATES, make_split  # demo/arithmetic.py after the restructure
+from rlstudio.demo.arithmetic import HELDOUT_TEMPLATES, TRAIN_TEMPLATES, make_split
 
 
 def completion(rec: dict, answer: int | str) -> str:

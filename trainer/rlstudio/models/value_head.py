@@ -50,7 +50,7 @@ class Critic(nn.Module):
     def load(cls, path: str | Path, device, dtype: torch.dtype, trust_remote_code: bool = False,
              pad_token_id: int | None = None) -> "Critic":
         """From a policy folder (backbone weights, new head), a reward-model folder or a saved critic (head kept)."""
-        from rlstudio.modeling import quiet_transformers  # models/policy.py after the restructure
+        from rlstudio.models.policy import quiet_transformers
 
         quiet_transformers()
         model = _sequence_classifier(str(path), dtype, trust_remote_code)

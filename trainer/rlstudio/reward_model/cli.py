@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         if run_dir.exists():
             run_dir.rmdir()
     else:
-        from rlstudio.train import new_run_dir
+        from rlstudio.training.loop import new_run_dir
 
         run_dir = new_run_dir(cfg)
     return train_reward_model(cfg, run_dir, config_path=str(Path(args.config).resolve()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rlstudio.config import REPO_ROOT, ConfigError, Problem, fill_defaults, line_of, parse_config_text, value_lines
+from rlstudio.config.run_config import REPO_ROOT, ConfigError, Problem, fill_defaults, line_of, parse_config_text, value_lines
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "reward-model-config.schema.json"
 PATH_KEYS = (("data", "train_file"), ("data", "eval_file"), ("output_dir",))

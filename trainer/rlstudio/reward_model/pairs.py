@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from rlstudio.data import DataError, _records  # the project's one reader of JSONL / JSON / Parquet rows
+from rlstudio.data.datasets import DataError, _records  # the project's one reader of JSONL / JSON / Parquet rows
 
 
 @dataclass

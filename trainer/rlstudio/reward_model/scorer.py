@@ -15,7 +15,7 @@ class RewardModelFunction:
                  trust_remote_code: bool = False, name: str = "reward_model"):
         from transformers import AutoModelForSequenceClassification
 
-        from rlstudio.modeling import load_tokenizer, pick_dtype, quiet_transformers
+        from rlstudio.models.policy import load_tokenizer, pick_dtype, quiet_transformers
 
         quiet_transformers()
         self.device = torch.device(device)

@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from rlstudio.atomic_files import write_json_atomic
-from rlstudio.events import EventWriter
+from rlstudio.run_directory.atomic_files import write_json_atomic
+from rlstudio.outputs.events import EventWriter
 from rlstudio.reward_model.pairs import TokenisedPair, load_pairs, split_pairs, tokenise_pairs
 
 PHASE = "reward_model"
@@ -61,7 +61,8 @@ def bradley_terry_loss(chosen: torch.Tensor, rejected: torch.Tensor, margin: tor
 
 def pair_metrics(chosen: torch.Tensor, rejected: torch.Tensor) -> dict[str, float]:
     """TRL's reward metrics of one batch."""
-    both = torch.cat([chosen, rejected]).detach()
+    chosen, rejected = chosen.detach(), rejected.detach()
+    both = torch.cat([chosen, rejected])
     return {"min_reward": float(both.min()), "mean_reward": float(both.mean()), "max_reward": float(both.max()),
             "accuracy": float((chosen > rejected).float().mean()), "margin": float((chosen - rejected).mean())}
 
@@ -95,8 +96,8 @@ def _device(pref: str) -> torch.device:
 def load_model(cfg: dict, device):
     from transformers import AutoModelForSequenceClassification
 
-    from rlstudio.modeling import load_tokenizer, pick_dtype, quiet_transformers
-    from rlstudio.tiny_model import resolve_builtin
+    from rlstudio.models.policy import load_tokenizer, pick_dtype, quiet_transformers
+    from rlstudio.models.tiny import resolve_builtin
 
     quiet_transformers()
     m = cfg["model"]
@@ -136,7 +137,7 @@ def train_reward_model(cfg: dict, run_dir: Path, config_path: str | None = None)
     train_tok, dropped = tokenise_pairs(tokenizer, train_pairs, d["max_length"])
     eval_tok, eval_dropped = tokenise_pairs(tokenizer, eval_pairs, d["max_length"])
     if not train_tok:
-        from rlstudio.data import DataError
+        from rlstudio.data.datasets import DataError
 
         raise DataError(f"{d['train_file']}: every pair is longer than data.max_length={d['max_length']} tokens")
 
