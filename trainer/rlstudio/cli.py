@@ -56,8 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     ox.add_argument("--tolerance", type=float, default=1e-4, help="largest logit difference the check accepts, relative to the largest logit")
 
     dd = sub.add_parser("demo-data", help="write a demo dataset and a ready config next to it")
-    dd.add_argument("--kind", choices=["arithmetic", "finance", "arithmetic-preferences"], required=True,
-                    help="arithmetic-preferences: preference pairs for the arithmetic demo and a reward-model config")
+    dd.add_argument("--kind", choices=["arithmetic", "arithmetic-ppo", "finance", "arithmetic-preferences"], required=True,
+                    help="arithmetic-ppo: the arithmetic demo with a PPO config; arithmetic-preferences: preference "
+                         "pairs for the arithmetic demo and a reward-model config")
     dd.add_argument("--out", required=True)
     dd.add_argument("--max-steps", type=int, default=None)
 

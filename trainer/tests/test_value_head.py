@@ -27,9 +27,11 @@ def test_critic_from_policy_matches_trl_get_reward():
         from trl.experimental.utils import get_reward
     torch.manual_seed(0)
     critic = Critic.load(tiny_model_dir(), "cpu", torch.float32)
+    assert not critic.head.weight.any()  # a new head starts at V = 0, so its noise is not advantage noise
     pad = critic.model.config.pad_token_id
     ids, mask, pos = _sequences(pad)
     with torch.no_grad():
+        critic.head.weight.normal_()  # as after some training
         ours = critic.values(ids.masked_fill(mask == 0, 0), mask, pos)
         full, final, lengths = get_reward(critic.model, ids, pad, context_length=3)
     assert torch.allclose(ours, full.squeeze(-1), atol=1e-6)
@@ -74,8 +76,11 @@ def test_shared_value_head_round_trip(tmp_path):
     policy = AutoModelForCausalLM.from_pretrained(tiny_model_dir())
     torch.manual_seed(3)
     head = SharedValueHead(hidden_size_of(policy))
+    assert not head.linear.weight.any() and not head.linear.bias.any()
     ids, mask, pos = _sequences(policy.config.pad_token_id)
     with torch.no_grad():
+        head.linear.weight.normal_()
+        head.linear.bias.normal_()
         out = policy(input_ids=ids, attention_mask=mask, position_ids=pos, output_hidden_states=True)
         values = head(out.hidden_states[-1])
         assert values.shape == ids.shape

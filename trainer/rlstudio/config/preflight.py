@@ -8,7 +8,7 @@ import ast
 import os
 from pathlib import Path
 
-from rlstudio.config.run_config import Problem, line_of, value_lines
+from rlstudio.config.run_config import Problem, line_of, value_lines, REWARD_MODEL_PREFIX
 from rlstudio.data.datasets import DataError, load_dataset
 from rlstudio.rewards.base import RewardLoadError
 from rlstudio.rewards.loader import builtin_function, split_reference
@@ -30,7 +30,8 @@ def preflight_problems(config: dict, source: str, text: str | None, world_size: 
 
 def _batch(config: dict, at, world_size: int | None) -> list[Problem]:
     out = []
-    message = group_size_problem(config, world_size or config["distributed"]["nproc_per_node"])
+    world = world_size or config["distributed"]["nproc_per_node"]
+    message = ppo_batch_problem(config, world) if config["algorithm"] == "ppo" else group_size_problem(config, world)
     if message:
         out.append(at(("training", "per_device_train_batch_size"), message))
     if (config.get("eval") or {}).get("enabled") and not config["eval"].get("datasets"):
@@ -48,6 +49,22 @@ def group_size_problem(config: dict, world_size: int) -> str | None:
     return (f"per_device_train_batch_size {t['per_device_train_batch_size']} x gradient_accumulation_steps "
             f"{t['gradient_accumulation_steps']} x {world_size} process(es) = {per_step} completions per step is not "
             f"a multiple of grpo.num_generations = {g['num_generations']} (each prompt's group must fit in one step)")
+
+
+def ppo_batch_problem(config: dict, world_size: int) -> str | None:
+    """PPO's rollout batch is per_device_train_batch_size x gradient_accumulation_steps x ppo.num_mini_batches prompts
+    (TRL's local_batch_size), so its mini-batches divide it by construction; what can still be wrong is checked here
+    (and met again by the PPO algorithm on a resume)."""
+    if world_size > 1:
+        return (f"algorithm ppo runs on one process for now ({world_size} were asked for): set "
+                f"distributed.nproc_per_node to 1, or use grpo across processes")
+    t, p = config["training"], config["ppo"]
+    per_batch = t["per_device_train_batch_size"] * t["gradient_accumulation_steps"] * p["num_mini_batches"]
+    if per_batch < 2:
+        return (f"per_device_train_batch_size {t['per_device_train_batch_size']} x gradient_accumulation_steps "
+                f"{t['gradient_accumulation_steps']} x ppo.num_mini_batches {p['num_mini_batches']} = {per_batch} prompt "
+                f"per rollout batch: PPO whitens advantages over the batch, which needs at least 2")
+    return None
 
 
 def _datasets(config: dict, at) -> list[Problem]:
@@ -82,6 +99,12 @@ def _rewards(config: dict, at) -> list[Problem]:
         try:
             if ref.startswith("builtin:"):
                 builtin_function(ref[len("builtin:"):], dict(rw.get("args") or {}), f"rewards[{i}]")
+                continue
+            if ref.startswith(REWARD_MODEL_PREFIX):  # a folder, checked without loading the model
+                folder = Path(ref[len(REWARD_MODEL_PREFIX):])
+                if not (folder / "config.json").is_file():
+                    out.append(at(path, f"{folder} is not a model folder (no config.json); train a reward model with "
+                                        f"`python -m rlstudio reward-model train` ({where})"))
                 continue
             file, name = split_reference(ref, Path("."), where)
         except RewardLoadError as e:

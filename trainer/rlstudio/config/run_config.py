@@ -13,6 +13,7 @@ from rlstudio.user_errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_PATH = REPO_ROOT / "schemas" / "run-config.schema.json"
+REWARD_MODEL_PREFIX = "reward_model:"  # a rewards entry scored by a trained reward model folder
 
 
 @dataclass
@@ -258,9 +259,14 @@ def resolve_paths(config: dict, base: Path) -> dict:
             ds["path"] = _resolve(ds["path"], base)
     for rw in config["rewards"]:
         fn = rw["function"]
-        if not fn.startswith("builtin:") and ":" in fn:
+        if fn.startswith(REWARD_MODEL_PREFIX):  # reward_model:<folder>
+            rw["function"] = REWARD_MODEL_PREFIX + _resolve(fn[len(REWARD_MODEL_PREFIX):], base)
+        elif not fn.startswith("builtin:") and ":" in fn:
             file_part, name = fn.rsplit(":", 1)
             rw["function"] = f"{_resolve(file_part, base)}:{name}"
+    critic = (config.get("ppo") or {}).get("critic") or {}
+    if critic.get("init_from", "policy") != "policy":
+        critic["init_from"] = _resolve(critic["init_from"], base)
     model = config["model"]
     if _looks_local(model["name_or_path"], base):
         model["name_or_path"] = _resolve(model["name_or_path"], base)

@@ -72,6 +72,21 @@ def arithmetic_config(max_steps: int) -> dict:
     }
 
 
+def arithmetic_ppo_config(max_steps: int) -> dict:
+    """The arithmetic demo with PPO: the same data, rewards, warm start and eval; one completion per prompt, a critic
+    initialised from the warm-started policy, each rollout of 64 prompts serving 4 epochs x 2 mini-batches."""
+    config = arithmetic_config(max_steps)
+    # sampling settings are still read from the grpo block (config/sampling.py) until the shared `sampling` block lands
+    config["grpo"] = {"max_completion_length": 12, "temperature": 1.0}
+    config.update(name="arithmetic-ppo-demo", algorithm="ppo",
+                  ppo={"num_ppo_epochs": 4, "num_mini_batches": 2, "kl_coef": 0.02, "kl_estimator": "k1",
+                       "cliprange": 0.2, "vf_coef": 0.1, "cliprange_value": 0.2, "gamma": 1.0, "lam": 0.95,
+                       "critic": {"shared_backbone": False, "init_from": "policy"}})
+    config["training"].update(per_device_train_batch_size=32, gradient_accumulation_steps=1, learning_rate=1.5e-3)
+    config["eval"]["eval_steps"] = 80
+    return config
+
+
 def finance_config(max_steps: int) -> dict:
     return {
         "$schema": str(SCHEMA_PATH),
@@ -95,7 +110,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
         from rlstudio.demo.preference_pairs import write_preference_pairs
 
         return write_preference_pairs(out)
-    if kind == "arithmetic":
+    if kind in ("arithmetic", "arithmetic-ppo"):
         from rlstudio.demo.arithmetic import write_arithmetic
 
         paths = write_arithmetic(out)
@@ -103,7 +118,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
         paths["rewards"] = out / "arithmetic_rewards.py"
         paths["reward_cases"] = out / "arithmetic_rewards.py.cases.jsonl"
         paths["reward_cases"].write_text("".join(json.dumps(c) + "\n" for c in ARITHMETIC_CASES))
-        config = arithmetic_config(max_steps or 450)
+        config = arithmetic_config(max_steps or 450) if kind == "arithmetic" else arithmetic_ppo_config(max_steps or 320)
     elif kind == "finance":
         from rlstudio.demo.finance import write_finance_demo
 

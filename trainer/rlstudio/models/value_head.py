@@ -49,11 +49,15 @@ class Critic(nn.Module):
     @classmethod
     def load(cls, path: str | Path, device, dtype: torch.dtype, trust_remote_code: bool = False,
              pad_token_id: int | None = None) -> "Critic":
-        """From a policy folder (backbone weights, new head), a reward-model folder or a saved critic (head kept)."""
+        """From a policy folder (backbone weights, a new head starting at 0), a reward-model folder or a saved critic
+        (head kept)."""
         from rlstudio.models.policy import quiet_transformers
 
         quiet_transformers()
         model = _sequence_classifier(str(path), dtype, trust_remote_code)
+        if _head_is_new(path):
+            with torch.no_grad():  # V = 0 everywhere at first: a random head's noise would become advantage noise
+                backbone_and_head(model)[1].weight.zero_()
         if model.config.pad_token_id is None and pad_token_id is not None:
             model.config.pad_token_id = pad_token_id
         critic = cls(model)
@@ -70,6 +74,15 @@ class Critic(nn.Module):
         self.model.save_pretrained(str(folder), safe_serialization=True)
 
 
+def _head_is_new(path: str | Path) -> bool:
+    """A causal-LM folder (the policy) has no trained score head: AutoModelForSequenceClassification makes one."""
+    try:
+        arch = json.loads((Path(path) / "config.json").read_text()).get("architectures") or []
+    except (OSError, ValueError):
+        return False
+    return not any(a.endswith("ForSequenceClassification") for a in arch)
+
+
 class SharedValueHead(nn.Module):
     """A scalar head on the policy's last hidden state (the shared-backbone critic)."""
 
@@ -77,6 +90,9 @@ class SharedValueHead(nn.Module):
         super().__init__()
         self.hidden_size = hidden_size
         self.linear = nn.Linear(hidden_size, 1, dtype=dtype)
+        with torch.no_grad():  # V = 0 everywhere at first, as the separate critic's new head
+            self.linear.weight.zero_()
+            self.linear.bias.zero_()
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.linear(hidden.to(self.linear.weight.dtype)).squeeze(-1).float()
