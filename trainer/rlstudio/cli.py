@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     de = sub.add_parser("demo", help="the learning demo: arithmetic word problems with the tiny model")
     de.add_argument("--out", default=None, help="folder for the data and runs (default: ./demo)")
     de.add_argument("--max-steps", type=int, default=None)
+    de.add_argument("--algorithm", choices=["grpo", "ppo"], default="grpo",
+                    help="ppo: one completion per prompt, a critic, a KL penalty in the reward (default: grpo)")
 
     from rlstudio.reward_model.cli import add_parser as add_reward_model_parser  # argparse only, no torch
 
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from rlstudio.demo.commands import run_demo
 
-            return run_demo(Path(args.out) if args.out else None, args.max_steps)
+            return run_demo(Path(args.out) if args.out else None, args.max_steps, args.algorithm)
         if args.command == "reward-model":
             from rlstudio.reward_model.cli import run as reward_model_main
 

@@ -133,7 +133,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
     return paths
 
 
-def run_demo(out: Path | None, max_steps: int | None = None) -> int:
+def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "grpo") -> int:
     """Write the arithmetic demo, train, and summarise what was learnt."""
     from rlstudio.config.run_config import load_config
     from rlstudio.outputs.event_reader import read_events
@@ -146,10 +146,11 @@ def run_demo(out: Path | None, max_steps: int | None = None) -> int:
 
     if "OMP_NUM_THREADS" not in os.environ:
         torch.set_num_threads(1)  # the tiny model gains nothing from more; a busy 2-core machine loses a lot
-    paths = write_demo_data("arithmetic", out, max_steps)
+    paths = write_demo_data("arithmetic" if algorithm == "grpo" else "arithmetic-ppo", out, max_steps)
     print(f"demo data and config: {paths['config']}")
     print("task: arithmetic word problems. The warm start teaches the <think>/<answer> format and copying the numbers,\n"
-          "      with a random guess as the answer, never the result; GRPO learns the sums and differences from the reward.")
+          f"      with a random guess as the answer, never the result; {algorithm.upper()} learns the sums and differences "
+          "from the reward.")
     cfg = load_config(paths["config"])
     run_dir = new_run_dir(cfg)
     t0 = time.time()
