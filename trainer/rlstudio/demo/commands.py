@@ -73,17 +73,18 @@ def arithmetic_config(max_steps: int) -> dict:
 
 
 def arithmetic_ppo_config(max_steps: int) -> dict:
-    """The arithmetic demo with PPO: the same data, rewards, warm start and eval; one completion per prompt, a critic
-    initialised from the warm-started policy, each rollout of 64 prompts serving 4 epochs x 2 mini-batches."""
+    """The arithmetic demo with PPO: the same data, rewards, warm start and eval; one completion per prompt, a value
+    head on the policy's backbone (learning the values shapes the shared body; a separate critic learnt slower here),
+    each rollout of 128 prompts serving 2 epochs x 2 mini-batches."""
     config = arithmetic_config(max_steps)
     # sampling settings are still read from the grpo block (config/sampling.py) until the shared `sampling` block lands
     config["grpo"] = {"max_completion_length": 12, "temperature": 1.0}
     config.update(name="arithmetic-ppo-demo", algorithm="ppo",
-                  ppo={"num_ppo_epochs": 4, "num_mini_batches": 2, "kl_coef": 0.02, "kl_estimator": "k1",
-                       "cliprange": 0.2, "vf_coef": 0.1, "cliprange_value": 0.2, "gamma": 1.0, "lam": 0.95,
-                       "critic": {"shared_backbone": False, "init_from": "policy"}})
-    config["training"].update(per_device_train_batch_size=32, gradient_accumulation_steps=1, learning_rate=1.5e-3)
-    config["eval"]["eval_steps"] = 80
+                  ppo={"num_ppo_epochs": 2, "num_mini_batches": 2, "kl_coef": 0.05, "kl_estimator": "k1",
+                       "cliprange": 0.2, "vf_coef": 0.5, "cliprange_value": 0.2, "gamma": 1.0, "lam": 0.95,
+                       "critic": {"shared_backbone": True}})
+    config["training"].update(per_device_train_batch_size=64, gradient_accumulation_steps=1, learning_rate=1.5e-3)
+    config["eval"]["eval_steps"] = 160
     return config
 
 
@@ -118,7 +119,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
         paths["rewards"] = out / "arithmetic_rewards.py"
         paths["reward_cases"] = out / "arithmetic_rewards.py.cases.jsonl"
         paths["reward_cases"].write_text("".join(json.dumps(c) + "\n" for c in ARITHMETIC_CASES))
-        config = arithmetic_config(max_steps or 450) if kind == "arithmetic" else arithmetic_ppo_config(max_steps or 320)
+        config = arithmetic_config(max_steps or 450) if kind == "arithmetic" else arithmetic_ppo_config(max_steps or 640)
     elif kind == "finance":
         from rlstudio.demo.finance import write_finance_demo
 

@@ -4,6 +4,8 @@
 Each pair shares a problem of the demo (rlstudio.demo_arithmetic: same templates, names and number range) and
 prefers the completion in the demo's format whose <answer> is the result over one that is worse:
   - the same format with a wrong answer (most pairs: what a reward model must learn is the arithmetic);
+  - a consistent answer to a miscopied problem in <think> (without these, a reward model learns to check the answer
+    against <think> only, and PPO on it learns to rewrite the problem: seen on the first version of these pairs);
   - a broken format (no <think> step, or no <answer> tags).
 Training pairs use the training templates, held-out pairs the held-out templates (new sentence shapes).
 """
@@ -21,25 +23,31 @@ def completion(rec: dict, answer: int | str) -> str:
     return f"<think> {rec['a']} {rec['op']} {rec['b']} </think> <answer> {answer} </answer>"
 
 
-def rejected_for(rec: dict, rng: random.Random, max_operand: int) -> str:
+def rejected_for(rec: dict, rng: random.Random, max_operand: int, miscopied: float = 0.2) -> str:
     result = int(rec["reference"])
     kind = rng.random()
-    if kind < 0.8:
+    if kind < 0.8 - miscopied:
         wrong = rng.choice([n for n in range(0, 2 * max_operand + 1) if n != result])
         return completion(rec, wrong)
+    if kind < 0.8:  # a consistent answer to a miscopied problem: the model must check <think> against the prompt
+        a, b = rec["a"], rec["b"]
+        while (a, b) == (rec["a"], rec["b"]) or (rec["op"] == "-" and b > a):
+            a, b = rng.randint(1, max_operand), rng.randint(1, max_operand)
+        return f"<think> {a} {rec['op']} {b} </think> <answer> {a + b if rec['op'] == '+' else a - b} </answer>"
     if kind < 0.9:
         return f"<answer> {result} </answer>"  # no <think> step
     return f"<think> {rec['a']} {rec['op']} {rec['b']} </think> {result}"  # no <answer> tags
 
 
-def preference_pairs(records: list[dict], seed: int, max_operand: int) -> list[dict]:
+def preference_pairs(records: list[dict], seed: int, max_operand: int, miscopied: float = 0.2) -> list[dict]:
     rng = random.Random(seed)
-    return [{"prompt": r["prompt"], "chosen": completion(r, r["reference"]), "rejected": rejected_for(r, rng, max_operand),
+    return [{"prompt": r["prompt"], "chosen": completion(r, r["reference"]),
+             "rejected": rejected_for(r, rng, max_operand, miscopied),
              "split": r["split"]} for r in records]
 
 
 def write_preference_pairs(out_dir: Path, n_train: int = 2000, n_heldout: int = 200, seed: int = 4321,
-                           max_operand: int = 4) -> dict:
+                           max_operand: int = 4, miscopied: float = 0.2) -> dict:
     """Write arithmetic_preferences_train.jsonl / _heldout.jsonl and a reward-model config beside them."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -53,7 +61,7 @@ def write_preference_pairs(out_dir: Path, n_train: int = 2000, n_heldout: int = 
              "config": out_dir / "arithmetic.reward-model.json"}
     for key, rows, offset in (("train", train, 0), ("heldout", heldout, 1)):
         with open(paths[key], "w", encoding="utf-8") as f:
-            for pair in preference_pairs(rows, seed + 10 + offset, max_operand):
+            for pair in preference_pairs(rows, seed + 10 + offset, max_operand, miscopied):
                 f.write(json.dumps(pair) + "\n")
     paths["config"].write_text(json.dumps(reward_model_config(), indent=2) + "\n", encoding="utf-8")
     return paths
