@@ -70,7 +70,7 @@ test('sampling repeats with a seed and a cancelled answer stops between tokens',
   assert.equal(cut.completion_tokens, 1);
 });
 
-test('a tokenizer with a chat template and a missing export are refused with words for the panel', { timeout: 120_000 }, async () => {
+test('a tokenizer with a chat template, a missing export and a failed export are refused with words for the panel', { timeout: 120_000 }, async () => {
   const exported = path.join(dir, 'exports', readdirOnly(path.join(dir, 'exports'), 'varied'));
   const config = path.join(exported, 'tokenizer_config.json');
   const saved = readFileSync(config, 'utf8');
@@ -85,6 +85,8 @@ test('a tokenizer with a chat template and a missing export are refused with wor
   const noPython = new OnnxBackend({ exportRoot: path.join(dir, 'none') });
   const missing = await noPython.load('m', { checkpoint: path.join(dir, 'nothing') }).then(() => 'loaded', describeFailure);
   assert.match(missing, /has no ONNX export and no Python is set up to make one: run `python -m rlstudio export-onnx/);
+  const failed = await onnx.load('m', { checkpoint: path.join(dir, 'nothing') }).then(() => 'loaded', describeFailure);
+  assert.match(failed, /^Exporting .*nothing to ONNX failed \(exit 2\):\n[^]*no such checkpoint/);
 });
 
 function readdirOnly(folder: string, prefix: string): string {

@@ -31,6 +31,8 @@ const NEEDS_PYTHON = 'run in Python (the run\'s reward functions); switch rlstud
 export class OnnxBackend implements InferenceBackend {
   readonly id = 'onnx' as const;
   private readonly models = new Map<string, ExportedModel>();
+  /** Exports under way by target folder: A and B picking one checkpoint share one export. */
+  private readonly exporting = new Map<string, Promise<string>>();
 
   constructor(private readonly options: OnnxBackendOptions) {}
 
@@ -103,6 +105,12 @@ export class OnnxBackend implements InferenceBackend {
     if (own) return own;
     const target = path.join(this.options.exportRoot, exportKey(checkpoint));
     if (existsSync(path.join(target, 'onnx_config.json'))) return target;
+    const running = this.exporting.get(target) ?? this.runExport(checkpoint, target);
+    this.exporting.set(target, running);
+    return running.finally(() => this.exporting.delete(target));
+  }
+
+  private async runExport(checkpoint: string, target: string): Promise<string> {
     if (!this.options.exportCommand) {
       throw new BackendError(`${checkpoint} has no ONNX export and no Python is set up to make one: run \`python -m rlstudio export-onnx --checkpoint ${checkpoint}\``);
     }
