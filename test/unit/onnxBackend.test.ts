@@ -1,7 +1,7 @@
 // The ONNX (in editor) backend against the PyTorch (serve) backend: the real onnxruntime-node and tokenizer in this
 // process, the real `python -m rlstudio serve` from .venv. Greedy answers must be equal token for token and in text
-// for 50 prompts on builtin:tiny, on a model that answers with varied tokens (so a cache or position mistake shows),
-// and on a LoRA adapter that export-onnx merges. Also: streamed text adds up to the answer, a cancelled answer stops,
+// for 50 prompts (and chat turns) on builtin:tiny, on a model that answers with varied tokens (so a cache or position
+// mistake shows), and on a LoRA adapter that export-onnx merges. Also: streamed text adds up to the answer, a cancelled answer stops,
 // and a model whose prompts need a chat template is refused with words that say so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +54,13 @@ for (const which of ['builtin:tiny', 'varied', 'lora'] as const) {
       assert.equal(got.text, want[i].text, `prompt ${i}`);
       assert.equal(got.finish_reason, want[i].finish_reason, `prompt ${i}`);
       assert.equal(streamed.join(''), got.text, `prompt ${i}: streamed pieces`);
+    }
+    // chat turns are rendered as training renders them without a chat template ("User: ...\nAssistant:")
+    for (const prompt of prompts.slice(0, 5)) {
+      const messages = [{ role: 'system', content: 'Answer briefly .' }, { role: 'user', content: prompt }];
+      const [w, g] = [await serve.generate(which, { messages, sampling: { max_tokens: MAX_TOKENS } }, () => undefined),
+        await onnx.generate(which, { messages, sampling: { max_tokens: MAX_TOKENS } }, () => undefined)];
+      assert.deepEqual([g.prompt_tokens, g.token_ids], [w.prompt_tokens, w.token_ids], `chat: ${prompt}`);
     }
   });
 }
