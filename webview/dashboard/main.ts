@@ -129,27 +129,25 @@ function syncCards(): void {
 }
 
 let frame = 0;
-let timer = 0;
-let lastEnd = 0;
-let lastCost = 0;
 const dirtyCards = new Set<ChartCard>();
-/** Redraws dirty cards on the next frame, but leaves at least twice the last redraw's time free between redraws:
- * with 100k-point series a redraw can take tens of ms, and live points must not starve scrolling and hovering. */
+/** Time a frame may spend redrawing cards before the rest wait for the next frame (at least one card per frame). */
+const FRAME_BUDGET_MS = 8;
+/** Redraws dirty cards from the next frame on, a few per frame: with 100k-point series a redraw of every visible
+ * card takes longer than a frame, and live points must not starve scrolling and hovering. A card that changes
+ * again while it waits keeps its place; one redrawn goes to the back of the queue. */
 function scheduleRender(which: Iterable<ChartCard>): void {
   for (const c of which) { c.markDirty(); dirtyCards.add(c); }
-  if (frame || timer) return;
-  const go = () => { timer = 0; frame = requestAnimationFrame(runRender); };
-  const wait = lastEnd + 2 * lastCost - performance.now();
-  if (wait > 0) timer = window.setTimeout(go, wait); else go();
+  frame ||= requestAnimationFrame(runRender);
 }
 function runRender(): void {
   frame = 0;
   const t = performance.now();
-  const list = [...dirtyCards];
-  dirtyCards.clear();
-  for (const c of list) c.render();
-  lastEnd = performance.now();
-  lastCost = lastEnd - t;
+  for (const c of dirtyCards) {
+    dirtyCards.delete(c);
+    c.render();
+    if (performance.now() - t >= FRAME_BUDGET_MS) break;
+  }
+  if (dirtyCards.size) frame = requestAnimationFrame(runRender);
 }
 function renderAll(): void { scheduleRender(cards.values()); }
 
