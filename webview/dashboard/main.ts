@@ -13,6 +13,7 @@ import { renderHeader } from './header';
 import { renderConfigDiff } from './configDiffTable';
 import { renderAlerts } from './alerts';
 import { Toolbar } from './toolbar';
+import { latestStepTiming, stepTimeReading, TIMING_PREFIX } from './stepTime';
 
 interface DashboardState {
   runIds: string[];
@@ -106,9 +107,20 @@ function renderAlertList(): void {
   alertsEl.replaceChildren(renderAlerts(state.runIds.map((runId) => ({ runId, alerts: alerts.get(runId) ?? [] })), state.runIds.length > 1));
 }
 
+/** The speed group's one-line reading of where each shown run's latest step went. */
+const speedReading = h('div', { class: 'group-reading', 'aria-live': 'polite' });
+function renderSpeedReading(): void {
+  const names = store.names(state.runIds);
+  const lines = state.runIds.map((id) => {
+    const text = stepTimeReading(names, latestStepTiming(names, (m) => store.get(id, m)));
+    return text ? h('p', { class: 'step-time-reading', 'data-run': id }, state.runIds.length > 1 ? `${id}: ${text}` : `Latest step: ${text}`) : null;
+  }).filter((x): x is HTMLParagraphElement => x !== null);
+  speedReading.replaceChildren(...lines);
+}
+
 /** Adds cards for new metrics and drops cards whose metrics are gone, keeping group order. */
 function syncCards(): void {
-  const specs = buildCards(store.names(state.runIds));
+  const specs = buildCards(store.names(state.runIds), state.runIds.map((id) => headers.get(id)?.algorithm ?? null));
   const wanted = new Map<string, CardSpec>(specs.map((s) => [s.id, s]));
   for (const [id, card] of cards) {
     if (JSON.stringify(wanted.get(id)) !== JSON.stringify(card.spec)) { card.destroy(); cards.delete(id); }
@@ -122,10 +134,11 @@ function syncCards(): void {
       if (!card) { card = new ChartCard(spec, cardContext, visibility); cards.set(spec.id, card); }
       grid.append(card.el);
     }
-    return h('section', { class: 'group', 'data-group': g.id }, h('h2', { class: 'group-title' }, g.title), grid);
+    return h('section', { class: 'group', 'data-group': g.id }, h('h2', { class: 'group-title' }, g.title), g.id === 'speed' ? speedReading : null, grid);
   }).filter((x): x is HTMLElement => x !== null);
   groupsEl.replaceChildren(...sections);
   emptyEl.hidden = cards.size > 0;
+  renderSpeedReading();
 }
 
 let frame = 0;
@@ -167,13 +180,17 @@ function onMessage(m: ToDashboard): void {
       const { changed, newNames } = store.append(m.runId, m.series);
       if (newNames) { syncCards(); renderAll(); return; }
       const names = new Set(changed);
+      if (changed.some((n) => n === 'step_time' || n.startsWith(TIMING_PREFIX))) renderSpeedReading();
       scheduleRender([...cards.values()].filter((c) => c.spec.lines.some((l) => names.has(l.metric) || (l.std && names.has(l.std)))));
       break;
     }
-    case 'header':
+    case 'header': {
+      const algorithmChanged = headers.get(m.header.id)?.algorithm !== m.header.algorithm;
       headers.set(m.header.id, m.header);
       renderHeaders();
+      if (algorithmChanged) { syncCards(); renderAll(); }
       break;
+    }
     case 'alerts':
       alerts.set(m.runId, m.alerts);
       renderAlertList();
