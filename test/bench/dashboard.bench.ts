@@ -49,7 +49,11 @@ function verdict(what: string, p95: number, target: number): void {
   verdicts.push(`${p95 < target ? 'MET    ' : 'MISSED '} ${what}: p95 ${p95.toFixed(1)} ms (target < ${target} ms)`);
 }
 
-const median = (xs: number[]) => quantile(xs, 0.5);
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
 
 /** A bundle to measure: the current build, or the peer commit's dashboard built into a temporary folder. */
 interface Side { label: string; dist: string }
