@@ -194,8 +194,28 @@ async function bigDashboard(side: Side = CURRENT): Promise<number> {
       await sleep(50);
     }
   };
+  // CPU time of the renderer's main thread (CDP Performance.TaskDuration): less sensitive to a busy machine than
+  // wall-clock frame times, which on a loaded machine mostly measure waiting for a core.
+  const cdp = await p.page.context().newCDPSession(p.page);
+  await cdp.send('Performance.enable');
+  const busy = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  await p.page.evaluate(() => {
+    const g = globalThis as any;
+    g.__redraws = 0;
+    g.__redrawWatch = new g.MutationObserver((list: unknown[]) => { g.__redraws += list.length; });
+    for (const c of g.document.querySelectorAll('.card')) g.__redrawWatch.observe(c, { attributes: true, attributeFilter: ['data-drawn'] });
+  });
+  const before = await busy();
+  const t0 = now();
   const streaming = await frameTimes(p, 5000, live);
+  const after = await busy();
+  const wall = (now() - t0) / 1000;
+  const ms = (k: string) => ((after[k] - before[k]) * 1000) / wall;
   console.log(`  frames while 20 points/s stream in: ${stats(streaming)}`);
+  const redraws: number = await p.page.evaluate(() => { const g = globalThis as any; g.__redrawWatch.disconnect(); return g.__redraws; });
+  console.log(`  renderer main thread while streaming: ${ms('TaskDuration').toFixed(0)} ms busy per second (script ${ms('ScriptDuration').toFixed(0)}, ` +
+    `layout + style ${(ms('LayoutDuration') + ms('RecalcStyleDuration')).toFixed(0)}); ${redraws} chart redraws, ` +
+    `${((after.TaskDuration - before.TaskDuration) * 1000 / Math.max(1, redraws)).toFixed(1)} ms of main-thread time per redraw`);
   const hover = async () => {
     const box = (await p.page.locator('.card[data-card="reward"] canvas').boundingBox())!;
     for (let i = 0; i < 120; i++) { await p.page.mouse.move(box.x + 50 + (i * 7) % (box.width - 100), box.y + box.height / 2); await sleep(16); }
