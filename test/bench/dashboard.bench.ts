@@ -194,8 +194,8 @@ async function bigDashboard(side: Side = CURRENT): Promise<number> {
       await sleep(50);
     }
   };
-  // CPU time of the renderer's main thread (CDP Performance.TaskDuration): less sensitive to a busy machine than
-  // wall-clock frame times, which on a loaded machine mostly measure waiting for a core.
+  // How busy the renderer's main thread was (CDP Performance metrics: wall-clock time inside tasks, so a busy machine
+  // inflates it too) and how many chart redraws that bought.
   const cdp = await p.page.context().newCDPSession(p.page);
   await cdp.send('Performance.enable');
   const busy = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));

@@ -142,25 +142,38 @@ function syncCards(): void {
 }
 
 let frame = 0;
+let timer = 0;
+/** No redraw starts before this time (performance.now()). */
+let paceUntil = 0;
 const dirtyCards = new Set<ChartCard>();
-/** Time a frame may spend redrawing cards before the rest wait for the next frame (at least one card per frame). */
+/** Time a frame may spend redrawing cards before the rest wait for a later frame (at least one card per frame). */
 const FRAME_BUDGET_MS = 8;
-/** Redraws dirty cards from the next frame on, a few per frame: with 100k-point series a redraw of every visible
- * card takes longer than a frame, and live points must not starve scrolling and hovering. A card that changes
- * again while it waits keeps its place; one redrawn goes to the back of the queue. */
+/** Redraws dirty cards a few per frame: with 100k-point series a redraw of every visible card takes longer than a
+ * frame. A card that changes again while it waits keeps its place; one redrawn goes to the back of the queue. */
 function scheduleRender(which: Iterable<ChartCard>): void {
   for (const c of which) { c.markDirty(); dirtyCards.add(c); }
-  frame ||= requestAnimationFrame(runRender);
+  if (frame || timer) return;
+  const wait = paceUntil - performance.now();
+  if (wait > 0) timer = window.setTimeout(() => { timer = 0; frame = requestAnimationFrame(runRender); }, wait);
+  else frame = requestAnimationFrame(runRender);
 }
 function runRender(): void {
-  frame = 0;
-  const t = performance.now();
+  const start = performance.now();
   for (const c of dirtyCards) {
     dirtyCards.delete(c);
     c.render();
-    if (performance.now() - t >= FRAME_BUDGET_MS) break;
+    if (performance.now() - start >= FRAME_BUDGET_MS) break;
   }
-  if (dirtyCards.size) frame = requestAnimationFrame(runRender);
+  const script = performance.now() - start;
+  // A redraw's cost includes the canvas paint after this callback, so it is read at the next frame. Twice that is
+  // left idle before the next redraw: live points never take more than a third of the page's time from scrolling
+  // and hovering, however heavy the charts.
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    const cost = Math.max(script, performance.now() - start - 1000 / 60);
+    paceUntil = performance.now() + 2 * cost;
+    if (dirtyCards.size) scheduleRender([]);
+  });
 }
 function renderAll(): void { scheduleRender(cards.values()); }
 
