@@ -28,6 +28,7 @@ export interface RunConfig {
    * @minItems 1
    */
   rewards: [RewardConfig, ...RewardConfig[]];
+  sampling?: SamplingConfig;
   grpo?: GrpoConfig;
   ppo?: PpoConfig;
   training?: TrainingConfig;
@@ -183,18 +184,14 @@ export interface RewardConfig {
   args?: {};
 }
 /**
- * GRPO settings, named as in TRL's GRPOConfig.
+ * How completions are sampled, for every algorithm, the evaluation (do_sample) and the inference panel's defaults. TRL's GRPOConfig names.
  *
  * This interface was referenced by `RunConfig`'s JSON-Schema
- * via the `definition` "GrpoConfig".
+ * via the `definition` "SamplingConfig".
  */
-export interface GrpoConfig {
+export interface SamplingConfig {
   /**
-   * Completions sampled per prompt (the group size G).
-   */
-  num_generations?: number;
-  /**
-   * Most tokens generated per completion (512, TRL's default).
+   * Most tokens generated per completion (512, TRL's default; TRL's PPOConfig calls it response_length).
    */
   max_completion_length?: number;
   /**
@@ -213,6 +210,18 @@ export interface GrpoConfig {
    * Penalty for repeated tokens during sampling (1.0: none).
    */
   repetition_penalty?: number;
+}
+/**
+ * GRPO settings, named as in TRL's GRPOConfig.
+ *
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "GrpoConfig".
+ */
+export interface GrpoConfig {
+  /**
+   * Completions sampled per prompt (the group size G).
+   */
+  num_generations?: number;
   /**
    * KL coefficient (k3 estimator against the reference model). 0: no reference model is loaded.
    */

@@ -2,6 +2,7 @@
 // samples with tokens and loss masks, eval, a checkpoint, a trainer alert and one non-finite step. Deterministic
 // (seeded) so tests can count exactly what each chart must show.
 import type { TrainerEvent, Sample } from '../../../schemas/generated/trainerEvent';
+import { mulberry32 } from '../../../extension/inference/onnx/sampling';
 
 export const REWARD_FNS = ['accuracy', 'format'];
 
@@ -19,16 +20,7 @@ export interface RecordedRunOptions {
 }
 
 /** mulberry32: consecutive seeds give uncorrelated streams (an LCG's would show as stripes in the charts). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+const rng = mulberry32;
 
 export function runStartedEvent(o: RecordedRunOptions): TrainerEvent {
   return {
@@ -39,7 +31,8 @@ export function runStartedEvent(o: RecordedRunOptions): TrainerEvent {
       model: { name_or_path: 'builtin:tiny', lora: { enabled: true, r: 8 } },
       data: { datasets: [{ path: 'data/train.jsonl' }] },
       rewards: REWARD_FNS.map((f) => ({ function: `builtin:${f}`, name: f })),
-      grpo: { num_generations: o.perGroup ?? 4, max_completion_length: 64, beta: 0.04, epsilon: 0.2, loss_type: 'dapo', temperature: 1 },
+      sampling: { max_completion_length: 64, temperature: 1 },
+      grpo: { num_generations: o.perGroup ?? 4, beta: 0.04, epsilon: 0.2, loss_type: 'dapo' },
       training: { learning_rate: 1e-5, per_device_train_batch_size: 8, gradient_accumulation_steps: 2, max_steps: o.maxSteps, seed: o.seed ?? 1 },
     },
   };

@@ -20,7 +20,8 @@ class GRPO(Algorithm):
         super().__init__(setup)
         cfg = setup.config
         self.g, self.t, self.log_cfg = cfg["grpo"], cfg["training"], cfg["logging"]
-        self.loss_cfg = loss_config(self.g, self.t, setup.ctx.world_size)
+        self.temperature = cfg["sampling"]["temperature"]
+        self.loss_cfg = loss_config(cfg, setup.ctx.world_size)
 
     @classmethod
     def batch_schedule(cls, config: dict, world_size: int) -> BatchSchedule:
@@ -46,7 +47,7 @@ class GRPO(Algorithm):
         for m in range(accumulation):
             with _gradient_sync(train_model, m == accumulation - 1):
                 out = micro_batch_loss(self.setup.ctx, train_model, batch, slice(m * micro, (m + 1) * micro),
-                                       self.g["temperature"], self.loss_cfg, self.g["top_entropy_quantile"])
+                                       self.temperature, self.loss_cfg, self.g["top_entropy_quantile"])
                 out.loss.backward()
             loss_sum += float(out.loss.detach())
             metrics.add(out.metrics, out.extremes)

@@ -96,10 +96,10 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     old_logps = ref_logps = None
     with torch.no_grad():
         if g["num_iterations"] > 1:
-            old_logps, _ = completion_logps(model, ro, g["temperature"])
+            old_logps, _ = completion_logps(model, ro, params.temperature)
         if reference is not None:
             with reference.active() as ref_model:
-                ref_logps, _ = completion_logps(ref_model, ro, g["temperature"])
+                ref_logps, _ = completion_logps(ref_model, ro, params.temperature)
 
     samples = []
     if ctx.is_main and log_groups != 0:

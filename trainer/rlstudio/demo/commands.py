@@ -52,7 +52,8 @@ def arithmetic_config(max_steps: int) -> dict:
             {"function": "builtin:accuracy", "weight": 0.95},
             {"function": "arithmetic_rewards.py:shows_work", "weight": 0.05},
         ],
-        "grpo": {"num_generations": 16, "max_completion_length": 12, "temperature": 1.0, "beta": 0.04,
+        "sampling": {"max_completion_length": 12, "temperature": 1.0},
+        "grpo": {"num_generations": 16, "beta": 0.04,
                  "epsilon": 0.2, "epsilon_high": 0.28, "loss_type": "dapo", "scale_rewards": "group",
                  "num_iterations": 2,
                  # the demo's learning bar was set with the plain k3 KL; TRL 1.16's default (true) is not yet tried on it
@@ -77,8 +78,7 @@ def arithmetic_ppo_config(max_steps: int) -> dict:
     head on the policy's backbone (learning the values shapes the shared body; a separate critic learnt slower here),
     each rollout of 128 prompts serving 2 epochs x 2 mini-batches."""
     config = arithmetic_config(max_steps)
-    # sampling settings are still read from the grpo block (config/sampling.py) until the shared `sampling` block lands
-    config["grpo"] = {"max_completion_length": 12, "temperature": 1.0}
+    del config["grpo"]  # the shared sampling block (max_completion_length 12, temperature 1.0) stays
     config.update(name="arithmetic-ppo-demo", algorithm="ppo",
                   ppo={"num_ppo_epochs": 2, "num_mini_batches": 2, "kl_coef": 0.05, "kl_estimator": "k1",
                        "cliprange": 0.2, "vf_coef": 0.5, "cliprange_value": 0.2, "gamma": 1.0, "lam": 0.95,
@@ -96,7 +96,8 @@ def finance_config(max_steps: int) -> dict:
         "model": {"name_or_path": "builtin:tiny"},
         "data": {"datasets": [{"path": "train.jsonl"}], "max_prompt_length": 256},
         "rewards": [{"function": "builtin:financial_advice", "weight": 1.0}],
-        "grpo": {"num_generations": 8, "max_completion_length": 48, "beta": 0.0, "epsilon_high": 0.28},
+        "sampling": {"max_completion_length": 48},
+        "grpo": {"num_generations": 8, "beta": 0.0, "epsilon_high": 0.28},
         "training": {"learning_rate": 5e-4, "max_steps": max_steps, "per_device_train_batch_size": 32},
         "eval": {"enabled": True, "datasets": [{"path": "eval.jsonl"}], "eval_steps": 25, "max_samples": 20},
         "logging": {"report_to": ["tensorboard"]},
