@@ -311,7 +311,7 @@ export interface GrpoConfig {
   top_entropy_quantile?: number;
 }
 /**
- * PPO settings (used when algorithm is "ppo"), with TRL PPOConfig's names and defaults. One rollout batch is per_device_train_batch_size x gradient_accumulation_steps x num_mini_batches prompts, one completion each; it serves num_ppo_epochs x num_mini_batches optimizer steps (training.max_steps counts optimizer steps). Sampling settings (max_completion_length, temperature, top_p, top_k) are the shared sampling settings.
+ * PPO settings (used when algorithm is "ppo"), with TRL PPOConfig's names and defaults. One rollout batch is per_device_train_batch_size x gradient_accumulation_steps x num_mini_batches prompts, one completion each; it serves num_ppo_epochs x num_mini_batches optimizer steps (training.max_steps counts optimizer steps). Sampling settings (max_completion_length, temperature, top_p, top_k) come from the top-level `sampling` block.
  *
  * This interface was referenced by `RunConfig`'s JSON-Schema
  * via the `definition` "PpoConfig".
