@@ -220,6 +220,8 @@ def schema_problems(config: dict, source: str, text: str | None) -> list[Problem
             message += f" ({hint})" if hint else " (not a known setting here; check the spelling)"
             line = line_of(lines, path + (extra[0],) if extra else path)
         else:
+            if err.validator == "not" and err.schema.get("deprecationMessage"):  # the other algorithm's block
+                message = f"{err.schema['deprecationMessage']} (algorithm is \"{config.get('algorithm', 'grpo')}\")"
             line = line_of(lines, path)
         out.append(Problem(source, line, path, message, source="schema"))
     return out
