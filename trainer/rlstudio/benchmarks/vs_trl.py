@@ -33,6 +33,28 @@ def run_side(side: str, setup: Path, cycles: int) -> dict:
     return result
 
 
+def sampler_cost(rows: int = 64, vocab: int = 32768, repeats: int = 10) -> dict:
+    """Milliseconds per generated position of RL Studio's keyed sampler and of torch.multinomial (what TRL's sampling
+    generate() uses) on [rows, vocab] logits: the keyed draw must not be what makes generation slow."""
+    import torch
+
+    from rlstudio.generation.keyed_sampling import KeyedSampler, row_keys
+
+    logits, ids = torch.randn(rows, vocab), torch.zeros(rows, 9, dtype=torch.long)
+    keyed = KeyedSampler(row_keys(0, 0, torch.arange(rows)), 1)
+    draws = {"keyed_ms": lambda: keyed(ids, logits).argmax(-1),
+             "multinomial_ms": lambda: torch.multinomial(torch.softmax(logits, -1), 1)}
+    out = {}
+    for name, draw in draws.items():
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            draw()
+            times.append((time.perf_counter() - t0) * 1000)
+        out[name] = round(statistics.median(times), 2)
+    return {"rows": rows, "vocab": vocab, **out}
+
+
 def summarise(runs: dict[str, list[dict]]) -> dict:
     med = {side: {k: statistics.median(r[k] for r in runs[side])
                   for k in ("tokens_per_s", "step_time_s", "peak_rss_mb", "mean_completion_length")} for side in SIDES}
@@ -58,6 +80,9 @@ def main(argv=None) -> int:
     load = os.getloadavg()[0]
     print(f"bench:vs-trl: RL Studio vs TRL GRPOTrainer, {args.repeats} alternating runs per side, {args.cycles} timed "
           f"cycles each; cpus {os.cpu_count()}, load average {load:.2f} at start", flush=True)
+    sampler = sampler_cost()
+    print(f"sampling one position of {sampler['rows']} rows at a {sampler['vocab']} vocabulary: keyed sampler "
+          f"{sampler['keyed_ms']} ms, torch.multinomial {sampler['multinomial_ms']} ms (medians)", flush=True)
     out = {}
     with tempfile.TemporaryDirectory(prefix="rlstudio-vs-trl-") as tmp:
         for name in names:
