@@ -92,7 +92,7 @@ export interface PhaseEvent {
   metrics?: Metrics;
 }
 /**
- * Metrics by TRL's names: reward, reward_std, rewards/<fn>/mean, rewards/<fn>/std, frac_reward_zero_std, kl, entropy, clip_ratio/low_mean, clip_ratio/high_mean, clip_ratio/region_mean, completions/mean_length, completions/min_length, completions/max_length, completions/clipped_ratio, loss, grad_norm, learning_rate, num_tokens, step_time, tokens_per_second, and eval_* for evaluation.
+ * Metrics by TRL's names: reward, reward_std, rewards/<fn>/mean, rewards/<fn>/std, frac_reward_zero_std, kl, entropy, clip_ratio/low_mean, clip_ratio/high_mean, clip_ratio/region_mean, completions/mean_length, completions/min_length, completions/max_length, completions/clipped_ratio, loss, grad_norm, learning_rate, num_tokens, step_time, tokens_per_second, generation_time; the step-time split in seconds: timing/generation, timing/rewards, timing/old_logps, timing/reference (0 on a step that reuses its batch), timing/train; mfu (model FLOPs utilisation, 0..1) where the device's peak is known; and eval_* for evaluation.
  */
 export interface Metrics {
   [k: string]: MetricValue;

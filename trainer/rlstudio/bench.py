@@ -1,11 +1,13 @@
-"""`python -m rlstudio.bench`: throughput of the GRPO loop on a fixed config (completion tokens/s, step time, peak
-memory). The config is fixed so numbers are comparable between commits; --model / --steps change it explicitly."""
+"""`python -m rlstudio.bench` (npm run bench:trainer): training throughput of the GRPO loop on a fixed config:
+completion tokens (up to EOS) per wall second over whole generate-and-reuse cycles (num_iterations optimizer steps
+per generation) after one warm-up cycle, seconds per step, the step-time split (timing/*) and peak memory. The config
+is fixed so numbers are comparable between commits; --model / --cycles change it explicitly. For a comparison with
+TRL on the same settings: npm run bench:vs-trl."""
 from __future__ import annotations
 
 import argparse
 import json
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -13,74 +15,53 @@ from pathlib import Path
 import torch
 
 
-def bench_config(data_dir: Path, model: str, steps: int) -> dict:
-    from rlstudio.config.run_config import finish_config
-    from rlstudio.demo.commands import write_demo_data
-
-    paths = write_demo_data("arithmetic", data_dir)
-    cfg = json.loads(paths["config"].read_text())
-    cfg.update(name="bench")
-    cfg["model"] = {"name_or_path": model, "device": "auto"}
-    cfg["warm_start"] = {"steps": 0}
-    cfg["eval"] = {"enabled": False}
-    cfg["grpo"].update(num_generations=8, beta=0.04)
-    cfg["sampling"].update(max_completion_length=32, temperature=1.0)
-    cfg["training"].update(max_steps=steps, per_device_train_batch_size=64, gradient_accumulation_steps=2, seed=0)
-    cfg["logging"] = {"log_completions": False, "report_to": []}
-    cfg["checkpointing"] = {"save_steps": None, "save_on_stop": False, "keep_last": 1}
-    return finish_config(cfg, str(paths["config"]), None, paths["config"].parent)
-
-
 def main(argv=None) -> int:
+    from rlstudio.benchmarks.setups import setup_config
+    from rlstudio.benchmarks.side import rlstudio_step_events, rlstudio_throughput
+    from rlstudio.training.phase_clock import PHASES
+
     ap = argparse.ArgumentParser(prog="python -m rlstudio.bench", description=__doc__)
     ap.add_argument("--model", default="builtin:tiny")
-    ap.add_argument("--steps", type=int, default=6, help="optimizer steps (the first is a warm-up, not counted)")
+    ap.add_argument("--cycles", type=int, default=3, help="timed generate-and-reuse cycles, after one warm-up cycle")
     ap.add_argument("--json", action="store_true", help="print one JSON object only")
     args = ap.parse_args(argv)
 
-    from rlstudio.outputs.event_reader import read_events
-    from rlstudio.training.loop import run
-
     with tempfile.TemporaryDirectory(prefix="rlstudio-bench-") as tmp:
-        cfg = bench_config(Path(tmp) / "data", args.model, args.steps)
-        run_dir = Path(tmp) / "run"
+        cfg = setup_config("tiny_32", Path(tmp) / "data", 1, model=args.model)
+        n_iter = cfg["grpo"]["num_iterations"]
+        cfg["training"]["max_steps"] = n_iter * (1 + args.cycles)
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
         t0 = time.time()
-        import contextlib
-        import io
-
-        with contextlib.redirect_stdout(io.StringIO()):
-            code = run(cfg, run_dir)
+        events = rlstudio_step_events(cfg)
         wall = time.time() - t0
-        if code != 0:
-            print((run_dir / "trainer.log").read_text()[-3000:], file=sys.stderr)
-            return code
-        metrics = [e["metrics"] for e in read_events(run_dir / "events.jsonl") if e["type"] == "metrics" and e.get("phase", "rl") == "rl"]
-    timed = metrics[1:] or metrics
-    completions = cfg["training"]["per_device_train_batch_size"] * cfg["training"]["gradient_accumulation_steps"]
-    gen_time = sum(m.get("generation_time", 0.0) for m in timed)
-    comp_tokens = sum(m["completions/mean_length"] * completions for m in timed)
+    cycles = rlstudio_throughput(cfg, events)
+    timed = [e["metrics"] for e in events if e["step"] > n_iter]
+    split = {p: sum(m.get(f"timing/{p}", 0.0) for m in timed) / len(timed) for p in PHASES}
+    step_time = cycles["timed_s"] / cycles["steps_timed"]
+    sampling = cfg.get("sampling", cfg["grpo"])
     result = {
         "model": args.model,
         "device": "cuda" if torch.cuda.is_available() else "cpu",
         "threads": torch.get_num_threads(),
-        "completions_per_step": completions,
-        "max_completion_length": cfg["sampling"]["max_completion_length"],
-        "steps_timed": len(timed),
-        "completion_tokens_per_s": comp_tokens / max(gen_time, 1e-9),
-        "step_time_s": sum(m["step_time"] for m in timed) / len(timed),
-        "generation_time_s": gen_time / len(timed),
+        "completions_per_step": cfg["training"]["per_device_train_batch_size"] * cfg["training"]["gradient_accumulation_steps"],
+        "max_completion_length": sampling["max_completion_length"],
+        "num_iterations": n_iter,
+        "steps_timed": cycles["steps_timed"],
+        "completion_tokens_per_s": cycles["completion_tokens"] / cycles["timed_s"],
+        "mean_completion_length": cycles["mean_completion_length"],
+        "step_time_s": step_time,
+        **{f"{p}_s_per_step": v for p, v in split.items()},
+        "unaccounted_s_per_step": step_time - sum(split.values()),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_cuda_mb": torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None,
         "wall_s": wall,
     }
-    if args.json:
-        print(json.dumps(result))
-        return 0
-    print("rlstudio trainer benchmark (GRPO, G=8, 128 completions/step, max 32 new tokens, beta 0.04)")
-    for k, v in result.items():
-        print(f"  {k:26s} {v:.3f}" if isinstance(v, float) else f"  {k:26s} {v}")
+    if not args.json:
+        print(f"rlstudio trainer benchmark (GRPO, G=8, 128 completions/step, max 32 new tokens, beta 0.04, "
+              f"num_iterations {n_iter}; {args.cycles} timed cycles after a warm-up)")
+        for k, v in result.items():
+            print(f"  {k:26s} {v:.3f}" if isinstance(v, float) else f"  {k:26s} {v}")
     print(json.dumps(result))
     return 0
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rlstudio.training.phase_clock import WALL_CLOCK_METRICS
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -71,7 +73,7 @@ def events(run_dir: Path) -> list[dict]:
     return read_events(Path(run_dir) / "events.jsonl")
 
 
-def step_metrics(evts: list[dict], drop=("step_time", "generation_time", "tokens_per_second")) -> dict[int, dict]:
+def step_metrics(evts: list[dict], drop=WALL_CLOCK_METRICS) -> dict[int, dict]:
     """RL metrics by step; a later event for the same step (after a resume) replaces an earlier one."""
     out = {}
     for e in evts:

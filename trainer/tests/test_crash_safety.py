@@ -146,7 +146,8 @@ def check_checkpoints(run_dir: Path) -> list[int]:
 
 def metrics_by_step(run_dir: Path) -> dict[int, list[dict]]:
     """Every logged copy of each RL step's metrics (a step re-run after a resume is logged again)."""
-    timing = ("step_time", "generation_time", "tokens_per_second")
+    from rlstudio.training.phase_clock import WALL_CLOCK_METRICS as timing
+
     out: dict[int, list[dict]] = {}
     for e in read_events(run_dir / "events.jsonl"):
         if e["type"] == "metrics" and e.get("phase", "rl") == "rl":

@@ -1,10 +1,10 @@
-"""Keyed Gumbel-max sampling: the hash is the published lowbias32, draws follow softmax, and a completion's tokens
+"""Keyed inverse-CDF sampling: the hash is the published lowbias32, draws follow softmax, and a completion's tokens
 depend on its key only, not on which rows share its batch (what makes 2 torchrun processes equal 1)."""
 import random
 
 import torch
 
-from rlstudio.generation.keyed_sampling import gumbel_noise, keyed_sampling_processors, mix32, row_keys
+from rlstudio.generation.keyed_sampling import keyed_draw, keyed_sampling_processors, mix32, row_keys
 from rlstudio.models.policy import load_tokenizer
 from rlstudio.generation.rollout import tokenize_prompts
 from rlstudio.models.tiny import tiny_model_dir
@@ -25,17 +25,19 @@ def test_mix32_is_lowbias32_exactly():
     assert got == [lowbias32(v) for v in values]
 
 
-def test_gumbel_max_draws_follow_the_softmax():
+def test_keyed_draws_follow_the_softmax():
     logits = torch.tensor([0.0, 1.0, 2.0, float("-inf"), 0.5])
     keys = row_keys(7, 3, torch.arange(40000))
-    draws = torch.argmax(logits + gumbel_noise(keys, 0, 5).float(), dim=1)
+    draws = keyed_draw(logits.expand(len(keys), 5), keys, 0)
     freq = torch.bincount(draws, minlength=5).double() / len(draws)
     expected = torch.softmax(logits.double(), 0)
     assert freq[3] == 0  # a filtered token is never drawn
     assert (freq - expected).abs().max() < 0.01, (freq, expected)
     # other positions and generations draw afresh
-    assert not torch.equal(draws, torch.argmax(logits + gumbel_noise(keys, 1, 5).float(), dim=1))
+    assert not torch.equal(draws, keyed_draw(logits.expand(len(keys), 5), keys, 1))
     assert not torch.equal(keys, row_keys(7, 4, torch.arange(40000)))
+    # a row's draw does not depend on the other rows of its batch
+    assert torch.equal(keyed_draw(logits.expand(7, 5), keys[3:10], 2), keyed_draw(logits.expand(40000, 5), keys, 2)[3:10])
 
 
 def _generate(model, tok, prompts, rows, temperature=1.0, top_p=1.0, top_k=None):

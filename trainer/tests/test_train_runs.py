@@ -98,3 +98,14 @@ def test_samples_are_logged_on_the_requested_steps_and_the_last_one(tmp_path):
     logged = [e for e in events(run_dir) if e["type"] == "samples"]
     assert [e["step"] for e in logged] == [2, 4, 5]
     assert all(e["samples"] and all(s["completion"] is not None for s in e["samples"]) for e in logged)
+    # the step-time split: a step that builds its batch times generation, rewards and the reference pass; a step
+    # that reuses it only trains; the old log-probs never need a pass of their own
+    steps = {e["step"]: e["metrics"] for e in events(run_dir) if e["type"] == "metrics" and e.get("phase", "rl") == "rl"}
+    for step, m in steps.items():
+        built = step in (1, 3, 5)
+        assert (m["timing/generation"] > 0) == built and (m["timing/rewards"] > 0) == built, (step, m)
+        assert (m["timing/reference"] > 0) == built and m["timing/old_logps"] < 0.01 and m["timing/train"] > 0, (step, m)
+        assert sum(m[f"timing/{p}"] for p in ("generation", "rewards", "old_logps", "reference", "train")) <= m["step_time"]
+        assert ("tokens_per_second" in m) == built and "mfu" not in m  # no known peak on a CPU
+    preflight = [e for e in events(run_dir) if e["type"] == "alert" and e["code"] == "memory_preflight"]
+    assert len(preflight) == 1 and preflight[0]["step"] == 0 and "peak" in preflight[0]["message"], preflight

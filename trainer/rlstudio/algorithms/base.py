@@ -35,6 +35,8 @@ class Batch(Protocol):
 
     metrics: dict  # batch-level metrics (rewards, lengths); "batch_tokens" counts prompt + completion tokens
     samples: list  # rows for the samples event
+    # Optional `timings`: seconds of the build's phases by training.phase_clock.PHASES names (timing/* metrics);
+    # a batch without it has its whole build time reported as timing/generation.
 
     def tensors(self) -> dict:
         """Plain tensors and numbers (torch.load(weights_only=True)-loadable) for a checkpoint mid-way through it."""

@@ -15,6 +15,7 @@ from rlstudio.rewards.base import RewardScores
 from rlstudio.rewards.reward_logs import RewardLogs, mean_over_processes
 from rlstudio.config.sampling import sampling_params
 from rlstudio.generation.rollout import Rollout, completion_logps, generate, tokenize_prompts
+from rlstudio.training.phase_clock import PhaseClock
 
 
 @dataclass
@@ -27,9 +28,14 @@ class RLBatch:
     ref_logps: torch.Tensor | None = None
     metrics: dict = field(default_factory=dict)  # reward / length statistics of the global batch
     samples: list = field(default_factory=list)  # rows for the samples event (main rank's groups)
+    # [B] bool: rows whose old_logps the first optimisation pass records (see grpo_micro_batch); None: all known
+    old_pending: torch.Tensor | None = None
+    timings: dict = field(default_factory=dict)  # seconds of this batch's phases: generation, rewards, old_logps, reference
 
     def tensors(self) -> dict:
         """State to checkpoint mid-way through num_iterations (plain tensors and numbers: weights_only-loadable)."""
+        if self.old_pending is not None and bool(self.old_pending.any()):
+            raise RuntimeError("a batch is checkpointed before its first optimisation pass recorded the old log-probs")
         r = self.rollout
         return {"prompt_ids": r.prompt_ids.cpu(), "prompt_mask": r.prompt_mask.cpu(), "completion_ids": r.completion_ids.cpu(),
                 "completion_mask": r.completion_mask.cpu(), "truncated": r.truncated.cpu(), "loss_mask": self.loss_mask.cpu(),
@@ -52,6 +58,7 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     """records: the global list of prompts for this generation (same on every rank); this rank takes its slice of
     the G-times-repeated list, as TRL does, so groups and advantages are computed over the global batch."""
     g, data_cfg = cfg["grpo"], cfg["data"]
+    clock = PhaseClock(ctx.device)
     G = g["num_generations"]
     expanded = [r for r in records for _ in range(G)]
     per_rank = len(expanded) // ctx.world_size
@@ -63,6 +70,7 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     # each completion's randomness is keyed by (seed, step, index in the global batch): 1 or N processes sample alike
     keys = row_keys(cfg["training"]["seed"], trainer_state.global_step, torch.arange(lo, lo + per_rank))
     ro = generate(model, tokenizer, p_ids, p_mask, params, sample_keys=keys)
+    clock.lap("generation")
 
     ids_list = [row[m.bool()].tolist() for row, m in zip(ro.completion_ids.cpu(), ro.completion_mask.cpu())]
     texts = [tokenizer.decode(ids, skip_special_tokens=True) for ids in ids_list]
@@ -93,13 +101,18 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     metrics = {**reward_metrics, **completion_length_metrics(all_lengths, all_truncated),
                **mean_over_processes(gather_objects(ctx, [logs.metric_sums()])), "batch_tokens": float(stats[1] + stats[2])}
 
-    old_logps = ref_logps = None
-    with torch.no_grad():
-        if g["num_iterations"] > 1:
-            old_logps, _ = completion_logps(model, ro, params.temperature)
-        if reference is not None:
-            with reference.active() as ref_model:
-                ref_logps, _ = completion_logps(ref_model, ro, params.temperature)
+    clock.lap("rewards")  # scoring, advantages and the batch statistics
+    old_logps = ref_logps = old_pending = None
+    if g["num_iterations"] > 1:
+        # No separate pass: until the first optimizer step on this batch the policy is the one that sampled it, so
+        # that step's forward gives the old log-probs, and the micro-batches record them for the later iterations.
+        old_logps = torch.zeros_like(loss_mask)
+        old_pending = torch.ones(loss_mask.size(0), dtype=torch.bool, device=loss_mask.device)
+    clock.lap("old_logps")  # 0: the pass is folded into the first optimisation pass
+    if reference is not None:
+        with torch.no_grad(), reference.active() as ref_model:
+            ref_logps, _ = completion_logps(ref_model, ro, params.temperature)
+    clock.lap("reference")
 
     samples = []
     if ctx.is_main and log_groups != 0:
@@ -116,7 +129,8 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
                 "loss_mask": [int(v) for v in loss_mask[i, :len(ids)].tolist()],
                 **({"extra": logs.row_extras(i)} if logs.extra else {}),
             })
-    return RLBatch(ro, loss_mask, advantages, num_items, old_logps, ref_logps, metrics, samples)
+    clock.lap("rewards", add=True)  # the samples' token-by-token decode is reward-side bookkeeping
+    return RLBatch(ro, loss_mask, advantages, num_items, old_logps, ref_logps, metrics, samples, old_pending, clock.laps)
 
 
 def completion_length_metrics(lengths: torch.Tensor, truncated: torch.Tensor) -> dict[str, float]:

@@ -261,16 +261,25 @@ def grpo_loss(
     return LossOutput(loss, metrics, extremes)
 
 
-def entropy_from_logits(logits: torch.Tensor) -> torch.Tensor:
-    """Per-position entropy of the softmax over the last dimension."""
-    logp = torch.log_softmax(logits.float(), dim=-1)
-    return -(logp.exp() * logp).sum(-1)
+ENTROPY_CHUNK_ROWS = 1024  # positions per chunk: a [1024, V] float32 temporary instead of three [B, T, V] ones
 
 
-def selective_log_softmax(logits: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """log_softmax(logits)[..., index] without materialising more than one row's worth at a time in float32."""
+def token_logps_and_entropy(logits: torch.Tensor, index: torch.Tensor, with_entropy: bool = False):
+    """Log-probs of `index` under softmax(logits) (with gradient) and, optionally, the per-position entropy (without):
+    one logsumexp serves both, and the entropy, H = logsumexp(x) - sum softmax(x) * x, is computed a chunk of
+    positions at a time so no full-size probability tensor is ever materialised."""
     logits = logits.float()
-    return torch.gather(logits, -1, index.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+    lse = torch.logsumexp(logits, dim=-1)
+    logps = torch.gather(logits, -1, index.unsqueeze(-1)).squeeze(-1) - lse
+    if not with_entropy:
+        return logps, None
+    with torch.no_grad():
+        flat_x, flat_lse = logits.detach().reshape(-1, logits.size(-1)), lse.detach().reshape(-1)
+        entropy = torch.empty_like(flat_lse)
+        for lo in range(0, flat_x.size(0), ENTROPY_CHUNK_ROWS):
+            x, m = flat_x[lo:lo + ENTROPY_CHUNK_ROWS], flat_lse[lo:lo + ENTROPY_CHUNK_ROWS, None]
+            entropy[lo:lo + ENTROPY_CHUNK_ROWS] = m.squeeze(1) - ((x - m).exp_() * x).sum(-1)
+    return logps, entropy.view(lse.shape)
 
 
 def completion_mask_from_ids(ids: torch.Tensor, eos_token_id: int | list[int]) -> tuple[torch.Tensor, torch.Tensor]:

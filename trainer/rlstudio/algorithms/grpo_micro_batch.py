@@ -28,8 +28,15 @@ def micro_batch_loss(ctx, model, batch, sl: slice, temperature: float, cfg: Loss
         local = entropy[mask.bool()].float().cpu()
         pool = torch.cat(gather_objects(ctx, [local])).to(entropy.device)
         entropy_mask = high_entropy_mask(entropy, mask, top_entropy_quantile, all_entropies=pool)
+    old_logps = None if batch.old_logps is None else batch.old_logps[sl]
+    if batch.old_pending is not None and bool(batch.old_pending[sl].any()):
+        # the first pass over a new batch: the policy still is the one that sampled it, so these are the old
+        # log-probs (ratio 1, as TRL's on-policy case); the later num_iterations passes read them back
+        batch.old_logps[sl] = logps.detach()
+        batch.old_pending[sl] = False
+        old_logps = None
     out = grpo_loss(logps, mask, batch.advantages[sl], cfg,
-                    old_logps=None if batch.old_logps is None else batch.old_logps[sl],
+                    old_logps=old_logps,
                     ref_logps=None if batch.ref_logps is None else batch.ref_logps[sl],
                     num_items_in_batch=batch.num_items, entropy_mask=entropy_mask)
     out.metrics["entropy"] = ((entropy * mask).sum(), mask.sum())

@@ -2,10 +2,11 @@
 
 Under torchrun every process generates its slice of the global batch. With torch's RNG the tokens a completion gets
 depend on how many rows the same process sampled before it, so 2 processes would sample a different global batch than
-1 process with the same seed, and a resumed run would depend on the restored RNG stream. Here the noise of completion
-r at position t for token v is a hash of (seed, generation, r, t, v) and sampling is Gumbel-max:
-argmax_v(logits_v / T + Gumbel_v) is an exact draw from softmax(logits / T) (after top-k / top-p), so the sampled
-distribution is the usual one while the draw depends only on the completion's key.
+1 process with the same seed, and a resumed run would depend on the restored RNG stream. Here completion r at position
+t draws one uniform u, a hash of (seed, generation, r, t), and takes the token where the cumulative distribution of
+softmax(logits / T) (after top-k / top-p) first exceeds u: inverse-CDF sampling, an exact draw from that distribution
+that depends only on the completion's key. One hash per row and step, not one per vocabulary entry (a per-token
+Gumbel hash cost more than the model's forward at a 32k vocabulary); the distribution is summed in float64.
 
 The hash is lowbias32 (Chris Wellons, hash-prospector) on int64 tensors, with the 32x32-bit products split so nothing
 overflows: bit-exact on CPU and CUDA.
@@ -41,34 +42,39 @@ def row_keys(seed: int, generation: int, rows: torch.Tensor) -> torch.Tensor:
     return mix32(base ^ rows.to(torch.int64))
 
 
-def gumbel_noise(keys: torch.Tensor, position: int, vocab_size: int) -> torch.Tensor:
-    """[B, V] standard Gumbel noise, a pure function of (key, position, token id)."""
-    device = keys.device
-    step_keys = mix32(keys ^ mix32(torch.tensor(position + 0x9E3779B9, dtype=torch.int64, device=device)))
-    token_salt = mix32(torch.arange(vocab_size, dtype=torch.int64, device=device) + 0x85EBCA6B)
-    bits = mix32(step_keys[:, None] ^ token_salt[None, :])
-    uniform = (bits.to(torch.float64) + 0.5) / 4294967296.0  # strictly inside (0, 1)
-    return -torch.log(-torch.log(uniform))
+def keyed_uniform(keys: torch.Tensor, position: int) -> torch.Tensor:
+    """[B] float64 uniforms strictly inside (0, 1), a pure function of (key, position)."""
+    position_key = mix32(torch.tensor(position + 0x9E3779B9, dtype=torch.int64, device=keys.device))
+    bits = mix32(keys.to(torch.int64) ^ position_key)
+    return (bits.to(torch.float64) + 0.5) / 4294967296.0
 
 
-class KeyedGumbelSampler(LogitsProcessor):
-    """A transformers LogitsProcessor, last in the list of a greedy generate(): adds each row's keyed noise so the
-    greedy argmax is a sample. prompt_width: the (padded) prompt length, to count generated positions from 0 whatever
-    padding this process's batch needed."""
+def keyed_draw(scores: torch.Tensor, keys: torch.Tensor, position: int) -> torch.Tensor:
+    """[B] token ids drawn from softmax(scores) per row by inverse CDF with the row's keyed uniform; a token whose
+    score is -inf (filtered by top-k / top-p) has zero mass and is never drawn."""
+    cdf = torch.softmax(scores.to(torch.float64), dim=-1).cumsum_(dim=-1)
+    u = keyed_uniform(keys.to(scores.device), position).unsqueeze(1) * cdf[:, -1:]
+    return torch.searchsorted(cdf, u, right=True).squeeze(1).clamp_(max=scores.size(-1) - 1)
+
+
+class KeyedSampler(LogitsProcessor):
+    """A transformers LogitsProcessor, last in the list of a greedy generate(): leaves only each row's keyed draw
+    finite, so the greedy argmax is a sample. prompt_width: the (padded) prompt length, to count generated positions
+    from 0 whatever padding this process's batch needed."""
 
     def __init__(self, keys: torch.Tensor, prompt_width: int):
         self.keys = keys
         self.prompt_width = prompt_width
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        position = input_ids.shape[1] - self.prompt_width
-        noise = gumbel_noise(self.keys.to(scores.device), position, scores.shape[-1])
-        return scores + noise.to(scores.dtype)
+        tokens = keyed_draw(scores, self.keys, input_ids.shape[1] - self.prompt_width)
+        out = torch.full_like(scores, float("-inf"))
+        return out.scatter_(1, tokens.unsqueeze(1), 0.0)
 
 
 def keyed_sampling_processors(keys: torch.Tensor, prompt_width: int, temperature: float, top_p: float,
                               top_k: int | None) -> list:
-    """Temperature, top-k and top-p as transformers applies them when sampling, then the keyed noise."""
+    """Temperature, top-k and top-p as transformers applies them when sampling, then the keyed draw."""
     from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
 
     processors = []
@@ -78,5 +84,5 @@ def keyed_sampling_processors(keys: torch.Tensor, prompt_width: int, temperature
         processors.append(TopKLogitsWarper(top_k))
     if top_p < 1.0:
         processors.append(TopPLogitsWarper(top_p))
-    processors.append(KeyedGumbelSampler(keys, prompt_width))
+    processors.append(KeyedSampler(keys, prompt_width))
     return processors

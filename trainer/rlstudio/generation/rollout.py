@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import torch
 
-from rlstudio.algorithms.grpo_loss import completion_mask_from_ids, entropy_from_logits, selective_log_softmax
+from rlstudio.algorithms.grpo_loss import completion_mask_from_ids, token_logps_and_entropy
 
 
 @dataclass
@@ -99,14 +99,29 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
 
 def completion_logps(model, rollout: Rollout, temperature: float = 1.0, with_entropy: bool = False):
     """Per-token log-probs (and entropies) of the completion tokens under `model`, at the sampling temperature
-    (TRL divides the logits by the temperature so the ratio compares like with like)."""
+    (TRL divides the logits by the temperature so the ratio compares like with like). Only the positions that
+    predict a completion token go through the LM head (logits_to_keep), where the model supports it."""
     input_ids = torch.cat([rollout.prompt_ids, rollout.completion_ids], dim=1)
     attention = torch.cat([rollout.prompt_mask, rollout.completion_mask], dim=1)
     # Positions as generate() assigned them for left-padded prompts.
     position_ids = (attention.cumsum(1) - 1).clamp(min=0)
     T = rollout.completion_ids.size(1)
-    logits = model(input_ids=input_ids, attention_mask=attention, position_ids=position_ids, use_cache=False).logits
-    logits = logits[:, -T - 1:-1, :] / temperature
-    logps = selective_log_softmax(logits, rollout.completion_ids)
-    entropy = entropy_from_logits(logits.detach()) if with_entropy else None
-    return logps, entropy
+    keep = {"logits_to_keep": T + 1} if accepts_logits_to_keep(model) else {}
+    logits = model(input_ids=input_ids, attention_mask=attention, position_ids=position_ids, use_cache=False, **keep).logits
+    logits = logits[:, -T - 1:-1, :]
+    if temperature != 1.0:
+        logits = logits / temperature
+    return token_logps_and_entropy(logits, rollout.completion_ids, with_entropy)
+
+
+def accepts_logits_to_keep(model) -> bool:
+    """Whether the causal LM under any DDP / PEFT wrapping takes `logits_to_keep` (transformers' models do)."""
+    import inspect
+
+    inner = getattr(model, "module", model)  # DistributedDataParallel
+    if hasattr(inner, "get_base_model"):  # PEFT
+        inner = inner.get_base_model()
+    try:
+        return "logits_to_keep" in inspect.signature(inner.forward).parameters
+    except (TypeError, ValueError):
+        return False

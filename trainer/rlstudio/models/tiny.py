@@ -83,11 +83,23 @@ def model_spec() -> dict:
 
 def tiny_model_dir(cache_root: Path | None = None) -> Path:
     """Build the tiny model once (atomically) and return its folder."""
-    spec = model_spec()
+    return built_model_dir("tiny", model_spec(), _vocab(), cache_root)
+
+
+def wide_vocab_model_dir(vocab_size: int = 32768, cache_root: Path | None = None) -> Path:
+    """The tiny model's tokenizer padded with unused tokens to vocab_size, on a slightly wider Llama (random
+    weights): the shape benchmarks use to expose what scales with the vocabulary (log-softmax, entropy, sampling)."""
     vocab = _vocab()
+    vocab += [f"[unused{i}]" for i in range(vocab_size - len(vocab))]
+    spec = {**model_spec(), "hidden_size": 256, "intermediate_size": 768, "num_attention_heads": 4}
+    return built_model_dir(f"vocab{vocab_size}", spec, vocab, cache_root)
+
+
+def built_model_dir(name: str, spec: dict, vocab: list[str], cache_root: Path | None = None) -> Path:
+    """Build a model of this spec and vocabulary once (atomically) and return its folder."""
     digest = hashlib.sha256(json.dumps([spec, vocab]).encode()).hexdigest()[:12]
     root = Path(cache_root) if cache_root else default_cache_root()
-    target = root / f"tiny-{digest}"
+    target = root / f"{name}-{digest}"
     if (target / "config.json").exists() and (target / "tokenizer.json").exists():
         return target
     root.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,8 @@ from rlstudio.config.sampling import sampling_params
 from rlstudio.run_directory.claim import claim_run_dir
 from rlstudio.run_directory.lock import stale_message
 from rlstudio.outputs.run_outputs import RunOutputs
+from rlstudio.training.memory_preflight import preflight_before_step_one
+from rlstudio.training.phase_clock import StepSpeed
 from rlstudio.training.step_metrics import LogWindow
 from rlstudio.training.stop_signal import StopFlag
 from rlstudio.user_errors import EXIT_COMPLETED, EXIT_FAILED, EXIT_REFUSED, EXIT_STOPPED, UserError
@@ -232,7 +234,9 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         ctx.barrier()
         last_saved = at_step
 
+    speed = StepSpeed(n_params, ctx.device, dtype, ctx.world_size, reference is not None)
     if step == 0:
+        preflight_before_step_one(config, model, tokenizer, datasets, ctx, events)
         do_eval(0)
     events.phase("rl", "started", step=step, steps=max_steps)
     batch = pending
@@ -246,6 +250,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
             state["num_tokens"] += batch.metrics["batch_tokens"]
         t_gen = time.time() - t0
 
+        t_train = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
         result = algorithm.loss_step(train_model, batch, step)
         grad_norm = torch.nn.utils.clip_grad_norm_(params, t["max_grad_norm"] if t["max_grad_norm"] > 0 else float("inf"))
@@ -271,6 +276,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
             # a skipped (non-finite) step still advances the schedule, so the LR stays a function of the step
             warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
             scheduler.step()
+        t_train = time.perf_counter() - t_train
         step += 1
         live["step"] = step
 
@@ -280,9 +286,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         metrics.update(result.metrics)
         metrics.update({"loss": loss_value / ctx.world_size, "grad_norm": float(sums[1]) / ctx.world_size,
                         "learning_rate": lr, "num_tokens": state["num_tokens"], "step_time": step_time})
-        if generated:  # throughput only on steps that sampled (num_iterations > 1 reuses a batch)
-            metrics["generation_time"] = t_gen
-            metrics["tokens_per_second"] = batch_tokens / max(step_time, 1e-9)
+        metrics.update(speed.metrics(batch, generated, t_gen, t_train, step_time, batch_tokens))
         last_metrics = metrics
         log_window.add(metrics)
         if step % log_cfg["logging_steps"] == 0 or step == max_steps:

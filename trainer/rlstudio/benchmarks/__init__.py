@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks: RL Studio against the trainer its users would otherwise run (TRL's GRPOTrainer)."""
