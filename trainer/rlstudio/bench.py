@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     timed = [e["metrics"] for e in events if e["step"] > n_iter]
     split = {p: sum(m.get(f"timing/{p}", 0.0) for m in timed) / len(timed) for p in PHASES}
     step_time = cycles["timed_s"] / cycles["steps_timed"]
-    sampling = cfg.get("sampling", cfg["grpo"])
+    sampling = cfg["sampling"]
     result = {
         "model": args.model,
         "device": "cuda" if torch.cuda.is_available() else "cpu",

@@ -31,6 +31,8 @@ def arithmetic_setup(tmp_path: Path, **overrides) -> Path:
         for p in parts[:-1]:
             node = node[p]
         node[parts[-1]] = value
+    if cfg.get("algorithm") == "ppo":
+        cfg.pop("grpo", None)  # the demo config is GRPO's; a PPO config reads only its ppo block
     out = paths["config"].with_name("test.rlstudio.json")
     out.write_text(json.dumps(cfg, indent=2))
     return out

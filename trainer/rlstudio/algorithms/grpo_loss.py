@@ -264,6 +264,13 @@ def grpo_loss(
 ENTROPY_CHUNK_ROWS = 1024  # positions per chunk: a [1024, V] float32 temporary instead of three [B, T, V] ones
 
 
+def entropy_from_logits(logits: torch.Tensor) -> torch.Tensor:
+    """Per-position entropy of the softmax over the last dimension, with its gradient (an entropy bonus in the loss);
+    token_logps_and_entropy's chunked entropy is the cheaper one for a statistic."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    return -(logp.exp() * logp).sum(-1)
+
+
 def token_logps_and_entropy(logits: torch.Tensor, index: torch.Tensor, with_entropy: bool = False):
     """Log-probs of `index` under softmax(logits) (with gradient) and, optionally, the per-position entropy (without):
     one logsumexp serves both, and the entropy, H = logsumexp(x) - sum softmax(x) * x, is computed a chunk of

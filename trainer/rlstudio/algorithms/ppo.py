@@ -13,7 +13,7 @@ import torch
 from rlstudio.algorithms import ppo_loss as P
 from rlstudio.algorithms.base import Algorithm, AlgorithmSetup, BatchSchedule, StepResult
 from rlstudio.algorithms.grpo_batch import completion_length_metrics
-from rlstudio.algorithms.grpo_loss import entropy_from_logits, selective_log_softmax
+from rlstudio.algorithms.grpo_loss import entropy_from_logits, token_logps_and_entropy
 from rlstudio.config.preflight import ppo_batch_problem
 from rlstudio.config.sampling import sampling_params
 from rlstudio.data.datasets import render_prompt
@@ -126,7 +126,7 @@ class PPO(Algorithm):
         out = model(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=False,
                     output_hidden_states=shared)
         logits = out.logits[:, -T - 1:-1, :] / self.sampling.temperature
-        logps = selective_log_softmax(logits, ro.completion_ids)
+        logps, _ = token_logps_and_entropy(logits, ro.completion_ids)
         values = None
         if shared:
             values = self.value_head(out.hidden_states[-1][:, -T - 1:-1])

@@ -307,7 +307,13 @@ def finish_config(config: dict, source: str, text: str | None, base: Path | None
     problems = schema_problems(config, source, text)
     if problems:
         raise ConfigError.of(problems)
-    config = fill_defaults(config, load_schema(), load_schema())
+    schema = load_schema()
+    config = fill_defaults(config, schema, schema)
+    # Each algorithm's block is named after it; defaults would create every block, and the schema refuses a block of
+    # another algorithm (so a saved config.json would not load on resume).
+    for other in schema["properties"]["algorithm"]["enum"]:
+        if other != config["algorithm"]:
+            config.pop(other, None)
     if base is not None:
         config = resolve_paths(config, base)
     return config
