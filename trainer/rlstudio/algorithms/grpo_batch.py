@@ -8,7 +8,7 @@ import torch
 
 from rlstudio.data.datasets import render_prompt
 from rlstudio.training.distributed import all_reduce_sum, gather_objects
-from rlstudio.algorithms.grpo_loss import Advantages, compute_advantages
+from rlstudio.algorithms.grpo_loss import Advantages, compute_advantages, normalize_then_sum_advantages
 from rlstudio.generation.keyed_sampling import row_keys
 from rlstudio.rewards import score_completions
 from rlstudio.rewards.base import RewardScores
@@ -56,9 +56,10 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     per_rank = len(expanded) // ctx.world_size
     lo = ctx.rank * per_rank
     local = expanded[lo:lo + per_rank]
-    prompts_text = [render_prompt(r, tokenizer, data_cfg) for r in local]
+    prompts_text = [render_prompt(r, tokenizer, data_cfg, g["chat_template_kwargs"]) for r in local]
     p_ids, p_mask = tokenize_prompts(tokenizer, prompts_text, data_cfg.get("max_prompt_length"), ctx.device)
-    params = SamplingParams(g["max_completion_length"], g["temperature"], g["top_p"], g["top_k"], g["repetition_penalty"])
+    params = SamplingParams(g["max_completion_length"], g["temperature"], g["top_p"], g["top_k"], g["repetition_penalty"],
+                            min_p=g["min_p"], generation_kwargs=g["generation_kwargs"])
     # each completion's randomness is keyed by (seed, step, index in the global batch): 1 or N processes sample alike
     keys = row_keys(cfg["training"]["seed"], trainer_state.global_step, torch.arange(lo, lo + per_rank))
     ro = generate(model, tokenizer, p_ids, p_mask, params, sample_keys=keys)
@@ -75,7 +76,8 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     per_function = torch.cat([pf for _, pf in gathered])
     adv, reward_metrics = reward_advantages(RewardScores(per_function, total, scores.names, scores.weights,
                                                          torch.isnan(per_function).all(dim=1)), G, g["scale_rewards"],
-                                        g["advantage_estimator"], g["normalize_advantages"], g["reward_clip_range"])
+                                        g["advantage_estimator"], g["normalize_advantages"], g["reward_clip_range"],
+                                        g["multi_objective_aggregation"])
     advantages = adv.advantages[lo:lo + per_rank].to(ctx.device)
 
     loss_mask = ro.completion_mask.float()
@@ -134,11 +136,18 @@ def completion_length_metrics(lengths: torch.Tensor, truncated: torch.Tensor) ->
 
 
 def reward_advantages(scores: RewardScores, num_generations: int, scale_rewards: str, estimator: str = "grpo",
-                      normalize_advantages: bool = False, reward_clip_range=None) -> tuple[Advantages, dict]:
+                      normalize_advantages: bool = False, reward_clip_range=None,
+                      aggregation: str = "sum_then_normalize") -> tuple[Advantages, dict]:
     """Advantages and reward metrics of the global batch. A row no reward function applies to is unscorable: NaN
-    keeps it out of its group's baseline and of reward / reward_std, and its advantage is 0 (TRL >= 1.6)."""
-    adv = compute_advantages(scores.total.masked_fill(scores.all_none, float("nan")), num_generations, scale_rewards,
-                             estimator, normalize_advantages, reward_clip_range)
+    keeps it out of its group's baseline and of reward / reward_std, and its advantage is 0 (TRL >= 1.6).
+    aggregation: TRL's multi_objective_aggregation (normalize_then_sum: per function, then over the batch)."""
+    if aggregation == "normalize_then_sum":
+        adv = normalize_then_sum_advantages(scores.per_function, scores.weights, num_generations)
+    elif aggregation != "sum_then_normalize":
+        raise ValueError(f"unknown multi_objective_aggregation {aggregation!r}")
+    else:
+        adv = compute_advantages(scores.total.masked_fill(scores.all_none, float("nan")), num_generations, scale_rewards,
+                                 estimator, normalize_advantages, reward_clip_range)
     metrics = {"reward": adv.reward_mean, "reward_std": adv.reward_std, "frac_reward_zero_std": adv.frac_zero_std,
                **scores.function_metrics()}
     return adv, metrics

@@ -19,18 +19,21 @@ def loss_config(g: dict, t: dict, world_size: int) -> LossConfig:
 
 
 def micro_batch_loss(ctx, model, batch, sl: slice, temperature: float, cfg: LossConfig,
-                     top_entropy_quantile: float = 1.0) -> LossOutput:
+                     top_entropy_quantile: float = 1.0, entropy_coef: float | None = None) -> LossOutput:
+    """entropy_coef: this step's entropy bonus coefficient (EntropyControl.step_coef; None: no bonus)."""
     ro = batch.rollout.select(sl)
     mask = batch.loss_mask[sl]
-    logps, entropy = completion_logps(model, ro, temperature, with_entropy=True)
+    logps, entropy = completion_logps(model, ro, temperature, with_entropy=True,
+                                      entropy_requires_grad=entropy_coef is not None)
     entropy_mask = None
     if top_entropy_quantile < 1.0:  # the quantile is over every process's loss tokens of this micro-batch
-        local = entropy[mask.bool()].float().cpu()
+        local = entropy.detach()[mask.bool()].float().cpu()
         pool = torch.cat(gather_objects(ctx, [local])).to(entropy.device)
-        entropy_mask = high_entropy_mask(entropy, mask, top_entropy_quantile, all_entropies=pool)
+        entropy_mask = high_entropy_mask(entropy.detach(), mask, top_entropy_quantile, all_entropies=pool)
     out = grpo_loss(logps, mask, batch.advantages[sl], cfg,
                     old_logps=None if batch.old_logps is None else batch.old_logps[sl],
                     ref_logps=None if batch.ref_logps is None else batch.ref_logps[sl],
-                    num_items_in_batch=batch.num_items, entropy_mask=entropy_mask)
-    out.metrics["entropy"] = ((entropy * mask).sum(), mask.sum())
+                    num_items_in_batch=batch.num_items, entropy_mask=entropy_mask, entropies=entropy,
+                    entropy_coef=entropy_coef)
+    out.metrics["entropy"] = ((entropy.detach() * mask).sum(), mask.sum())
     return out

@@ -8,6 +8,7 @@ import ast
 import os
 from pathlib import Path
 
+from rlstudio.config.grpo_rules import grpo_problems
 from rlstudio.config.run_config import Problem, line_of, value_lines
 from rlstudio.data.datasets import DataError, load_dataset
 from rlstudio.rewards.base import RewardLoadError
@@ -29,15 +30,8 @@ def preflight_problems(config: dict, source: str, text: str | None, world_size: 
 
 
 def _batch(config: dict, at, world_size: int | None) -> list[Problem]:
-    t, g = config["training"], config["grpo"]
     world = world_size or config["distributed"]["nproc_per_node"]
-    per_step = t["per_device_train_batch_size"] * t["gradient_accumulation_steps"] * world
-    out = []
-    if per_step % g["num_generations"]:
-        out.append(at(("training", "per_device_train_batch_size"),
-                      f"per_device_train_batch_size {t['per_device_train_batch_size']} x gradient_accumulation_steps "
-                      f"{t['gradient_accumulation_steps']} x {world} process(es) = {per_step} completions per step is not "
-                      f"a multiple of grpo.num_generations = {g['num_generations']} (each prompt's group must fit in one step)"))
+    out = grpo_problems(config, at, world)  # the generation batch's arithmetic and the grpo block's other rules
     if (config.get("eval") or {}).get("enabled") and not config["eval"].get("datasets"):
         out.append(at(("eval", "enabled"), "eval is enabled but eval.datasets is empty"))
     return out
