@@ -46,29 +46,64 @@ class RLBatch:
                    opt(d["old_logps"]), opt(d["ref_logps"]), dict(d["metrics"]), list(d.get("samples") or []))
 
 
+@dataclass
+class Generated:
+    """This rank's scored completions of one generation, before advantages (what dynamic sampling selects from)."""
+    local: list  # the PromptRecord of each completion
+    prompts_text: list[str]
+    rollout: Rollout
+    ids_list: list[list[int]]
+    texts: list[str]
+    scores: RewardScores
+    logs: RewardLogs
+
+
 def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, reference, trainer_state, log_groups: int | None,
                columns: list[str] | None = None) -> RLBatch:
     """records: the global list of prompts for this generation (same on every rank); this rank takes its slice of
     the G-times-repeated list, as TRL does, so groups and advantages are computed over the global batch."""
-    g, data_cfg = cfg["grpo"], cfg["data"]
-    G = g["num_generations"]
+    generated = generate_and_score(ctx, model, tokenizer, records, cfg, reward_funcs, trainer_state, columns)
+    return finish_batch(ctx, model, tokenizer, generated, cfg, reference, log_groups)
+
+
+def local_rows(ctx, records: list, G: int) -> tuple[list, int]:
+    """This rank's slice of the G-times-repeated global prompt list, and where it starts in the global batch."""
     expanded = [r for r in records for _ in range(G)]
     per_rank = len(expanded) // ctx.world_size
     lo = ctx.rank * per_rank
-    local = expanded[lo:lo + per_rank]
+    return expanded[lo:lo + per_rank], lo
+
+
+def generate_and_score(ctx, model, tokenizer, records, cfg: dict, reward_funcs, trainer_state, columns=None,
+                       key_offset: int = 0) -> Generated:
+    """key_offset: added to the rows' global indices in their sampling keys (another draw of the same step)."""
+    g, data_cfg = cfg["grpo"], cfg["data"]
+    local, lo = local_rows(ctx, records, g["num_generations"])
     prompts_text = [render_prompt(r, tokenizer, data_cfg, g["chat_template_kwargs"]) for r in local]
     p_ids, p_mask = tokenize_prompts(tokenizer, prompts_text, data_cfg.get("max_prompt_length"), ctx.device)
     params = SamplingParams(g["max_completion_length"], g["temperature"], g["top_p"], g["top_k"], g["repetition_penalty"],
                             min_p=g["min_p"], generation_kwargs=g["generation_kwargs"])
     # each completion's randomness is keyed by (seed, step, index in the global batch): 1 or N processes sample alike
-    keys = row_keys(cfg["training"]["seed"], trainer_state.global_step, torch.arange(lo, lo + per_rank))
-    ro = generate(model, tokenizer, p_ids, p_mask, params, sample_keys=keys)
+    rows = torch.arange(lo, lo + len(local)) + key_offset
+    ro = generate(model, tokenizer, p_ids, p_mask, params, sample_keys=row_keys(cfg["training"]["seed"],
+                                                                                trainer_state.global_step, rows))
 
     ids_list = [row[m.bool()].tolist() for row, m in zip(ro.completion_ids.cpu(), ro.completion_mask.cpu())]
     texts = [tokenizer.decode(ids, skip_special_tokens=True) for ids in ids_list]
     logs = RewardLogs(len(local))  # TRL 1.16's log_extra / log_metric from the reward functions
     scores = score_completions(reward_funcs, local, [r.prompt for r in local], texts, ids_list, trainer_state, columns,
                                log_extra=logs.log_extra, log_metric=logs.log_metric)
+    return Generated(local, prompts_text, ro, ids_list, texts, scores, logs)
+
+
+def finish_batch(ctx, model, tokenizer, generated: Generated, cfg: dict, reference, log_groups: int | None) -> RLBatch:
+    """Advantages over the global batch, the loss mask, metrics, old / reference log-probs and the logged samples."""
+    g = cfg["grpo"]
+    G = g["num_generations"]
+    local, prompts_text, ro, ids_list = generated.local, generated.prompts_text, generated.rollout, generated.ids_list
+    texts, scores, logs = generated.texts, generated.scores, generated.logs
+    per_rank, lo = len(local), ctx.rank * len(local)
+    p_mask = ro.prompt_mask
 
     # Global rewards (rank order = the expanded prompt order), then this rank's slice of the advantages.
     gathered = gather_objects(ctx, [(scores.total, scores.per_function)])
