@@ -13,7 +13,8 @@ from rlstudio.generation.keyed_sampling import row_keys
 from rlstudio.rewards import score_completions
 from rlstudio.rewards.base import RewardScores
 from rlstudio.rewards.reward_logs import RewardLogs, mean_over_processes
-from rlstudio.generation.rollout import Rollout, SamplingParams, completion_logps, generate, tokenize_prompts
+from rlstudio.config.sampling import sampling_params
+from rlstudio.generation.rollout import Rollout, completion_logps, generate, tokenize_prompts
 
 
 @dataclass
@@ -81,8 +82,7 @@ def generate_and_score(ctx, model, tokenizer, records, cfg: dict, reward_funcs, 
     local, lo = local_rows(ctx, records, g["num_generations"])
     prompts_text = [render_prompt(r, tokenizer, data_cfg, g["chat_template_kwargs"]) for r in local]
     p_ids, p_mask = tokenize_prompts(tokenizer, prompts_text, data_cfg.get("max_prompt_length"), ctx.device)
-    params = SamplingParams(g["max_completion_length"], g["temperature"], g["top_p"], g["top_k"], g["repetition_penalty"],
-                            min_p=g["min_p"], generation_kwargs=g["generation_kwargs"])
+    params = sampling_params(cfg)
     # each completion's randomness is keyed by (seed, step, index in the global batch): 1 or N processes sample alike
     rows = torch.arange(lo, lo + len(local)) + key_offset
     ro = generate(model, tokenizer, p_ids, p_mask, params, sample_keys=row_keys(cfg["training"]["seed"],

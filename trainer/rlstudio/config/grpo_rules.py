@@ -23,6 +23,22 @@ def generation_schedule(t: dict, g: dict, world_size: int) -> tuple[int, int]:
     return spg, micro_global * spg
 
 
+def group_size_problem(config: dict, world_size: int) -> str | None:
+    """GRPO's advantages are computed per group, so a generation batch must hold whole groups (a resume on another
+    number of processes meets this rule too, in the GRPO algorithm). None also when the sizes themselves are wrong:
+    generation_schedule's error says that."""
+    t, g = config["training"], config["grpo"]
+    try:
+        spg, gbs = generation_schedule(t, g, world_size)
+    except ValueError:
+        return None
+    if gbs % g["num_generations"] == 0:
+        return None
+    return (f"per_device_train_batch_size {t['per_device_train_batch_size']} x {world_size} process(es) x "
+            f"steps_per_generation {spg} = {gbs} completions per generation is not a multiple of "
+            f"grpo.num_generations = {g['num_generations']} (each prompt's group must fit in one generation)")
+
+
 def grpo_problems(config: dict, at, world: int) -> list:
     """at(path, message, severity="error") -> Problem. world: the number of processes."""
     t, g = config["training"], config["grpo"]
@@ -47,11 +63,9 @@ def grpo_problems(config: dict, at, world: int) -> list:
         out.append(at(("grpo", "steps_per_generation" if g.get("steps_per_generation") else "generation_batch_size"),
                       f"steps_per_generation {spg} is not a multiple of gradient_accumulation_steps {accumulation}: "
                       f"RL Studio keeps each optimizer step within one generation batch"))
-    if gbs % g["num_generations"]:
-        out.append(at(("training", "per_device_train_batch_size"),
-                      f"per_device_train_batch_size {t['per_device_train_batch_size']} x {world} process(es) x "
-                      f"steps_per_generation {spg} = {gbs} completions per generation is not a multiple of "
-                      f"grpo.num_generations = {g['num_generations']} (each prompt's group must fit in one generation)"))
+    problem = group_size_problem(config, world)
+    if problem:
+        out.append(at(("training", "per_device_train_batch_size"), problem))
     if g["dynamic_sampling"] and (g["num_iterations"] != 1 or spg != accumulation):
         out.append(at(("grpo", "dynamic_sampling"), "dynamic_sampling needs num_iterations 1 and one generation per "
                       "step (steps_per_generation = gradient_accumulation_steps)"))

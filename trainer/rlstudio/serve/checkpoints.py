@@ -7,7 +7,7 @@ load is named with what the loader said, never as a traceback."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rlstudio.models.tiny import resolve_builtin

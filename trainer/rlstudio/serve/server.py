@@ -8,7 +8,6 @@ import collections
 import os
 import sys
 import threading
-import time
 import traceback
 
 from rlstudio.serve.protocol import ReplyWriter, RequestError, RequestReader, load_protocol_schema, request_id_of

@@ -1,5 +1,7 @@
-"""The GRPO training loop, flat on purpose: sample prompts -> rollout -> rewards -> advantages -> num_iterations x
-micro-batches with gradient accumulation -> clip -> step -> events. Single process and torchrun share this path."""
+"""The training loop every algorithm shares, flat on purpose: sample prompts -> the algorithm builds a batch (rollout,
+rewards, advantages) -> for each step the batch serves, the algorithm's loss step (forward + backward) -> clip ->
+step -> events; resume, checkpoints, stop, eval and the non-finite guard live here once. Single process and torchrun
+share this path. The algorithm (algorithms/base.py) is chosen by config["algorithm"]."""
 from __future__ import annotations
 
 import json
@@ -20,18 +22,18 @@ from rlstudio.data.prompt_sampler import PromptSampler
 from rlstudio.training.distributed import all_reduce_sum, init_distributed, unwrap_model, wrap_model
 from rlstudio.training.evaluation import evaluate
 from rlstudio.outputs.events import EventWriter
-from rlstudio.algorithms.grpo_micro_batch import loss_config, micro_batch_loss
 from rlstudio.models.policy import count_parameters, load_policy
 from rlstudio.models.reference import reference_kind, resume_reference, start_reference
 from rlstudio.outputs.progress import Progress, Tee
 from rlstudio.rewards import TrainerState, load_reward_functions
 from rlstudio.rewards.reward_logs import log_history_from_events
-from rlstudio.algorithms.grpo_batch import RLBatch, make_batch
-from rlstudio.generation.rollout import SamplingParams
+from rlstudio.algorithms.base import AlgorithmSetup, Batch
+from rlstudio.algorithms.registry import algorithm_class
+from rlstudio.config.sampling import sampling_params
 from rlstudio.run_directory.claim import claim_run_dir
 from rlstudio.run_directory.lock import stale_message
 from rlstudio.outputs.run_outputs import RunOutputs
-from rlstudio.training.step_metrics import LogWindow, StepMetrics
+from rlstudio.training.step_metrics import LogWindow
 from rlstudio.training.stop_signal import StopFlag
 from rlstudio.user_errors import EXIT_COMPLETED, EXIT_FAILED, EXIT_REFUSED, EXIT_STOPPED, UserError
 from rlstudio.training.warm_start import run_warm_start
@@ -49,14 +51,6 @@ def new_run_dir(config: dict) -> Path:
         n += 1
         run_dir = base.with_name(f"{base.name}-{n}")
     return run_dir
-
-
-def compute_max_steps(cfg: dict, n_prompts: int, prompts_per_gen: int) -> int:
-    t = cfg["training"]
-    if t["max_steps"] > 0:
-        return t["max_steps"]
-    gens = math.ceil(t["num_train_epochs"] * n_prompts / prompts_per_gen)
-    return max(1, gens * cfg["grpo"]["num_iterations"])
 
 
 def make_scheduler(optimizer, t: dict, max_steps: int):
@@ -128,24 +122,18 @@ def run(config: dict, run_dir: Path, config_path: str | None = None, resume_from
 def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_message, notes: list[str],
            live: dict) -> str:
     t_start = time.time()
-    g, t, data_cfg, log_cfg, ck_cfg = config["grpo"], config["training"], config["data"], config["logging"], config["checkpointing"]
+    t, data_cfg, log_cfg, ck_cfg = config["training"], config["data"], config["logging"], config["checkpointing"]
     torch.manual_seed(t["seed"])
     import random
 
     random.seed(t["seed"])
-    G = g["num_generations"]
-    local_completions = t["per_device_train_batch_size"] * t["gradient_accumulation_steps"]
-    global_completions = local_completions * ctx.world_size
-    if global_completions % G:
-        raise ValueError(f"training.per_device_train_batch_size x gradient_accumulation_steps x processes = "
-                         f"{global_completions} completions per step is not a multiple of grpo.num_generations = {G}")
-    prompts_per_gen = global_completions // G
-
     datasets = load_datasets(data_cfg, Path("."))
     columns = column_names(datasets)
     sampler = PromptSampler(datasets, [d["weight"] for d in data_cfg["datasets"]], t["seed"], data_cfg["shuffle"])
     reward_funcs = load_reward_functions(config["rewards"], Path("."))
-    max_steps = compute_max_steps(config, len(sampler), prompts_per_gen)
+    algorithm_cls = algorithm_class(config["algorithm"])
+    schedule = algorithm_cls.batch_schedule(config, ctx.world_size)
+    max_steps = t["max_steps"] if t["max_steps"] > 0 else schedule.total_steps(len(sampler), t["num_train_epochs"])
 
     state = {"warm_start_done": False, "nonfinite_in_a_row": 0, "num_tokens": 0.0}
     weights_from = None
@@ -177,8 +165,9 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     else:
         reference = resume_reference(model, config, ctx, run_dir, resume_from, state.get("reference"), dtype)
 
+    algorithm = algorithm_cls(AlgorithmSetup(config, ctx, model, tokenizer, reward_funcs, reference, columns, run_dir, dtype))
     train_model = wrap_model(ctx, model, config["distributed"]["strategy"])
-    params = [p for p in model.parameters() if p.requires_grad]
+    params = algorithm.trainable_parameters()
     optimizer = torch.optim.AdamW(params, lr=t["learning_rate"], betas=(t["adam_beta1"], t["adam_beta2"]),
                                   eps=t["adam_epsilon"], weight_decay=t["weight_decay"])
     scheduler = make_scheduler(optimizer, t, max_steps)
@@ -188,8 +177,10 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         state = {**state, **ckpt.load_training_state(resume_from, optimizer, scheduler, ctx.rank)}
         step = live["step"] = int(state["step"])
         sampler.load_state_dict(state["sampler"])
+        algorithm.load_state_dict(state.get("algorithm") or {})
+        algorithm.load_weights(resume_from)
         if (resume_from / "rl_batch.pt").is_file():
-            pending = RLBatch.from_tensors(torch.load(resume_from / "rl_batch.pt", weights_only=True), ctx.device)
+            pending = algorithm.batch_from_tensors(torch.load(resume_from / "rl_batch.pt", weights_only=True))
         events.emit("resumed", step=step, checkpoint=str(resume_from), message=resume_message, pid=os.getpid())
         print(f"resumed from {resume_from} at step {step}" + (f" ({resume_message})" if resume_message else ""), flush=True)
     for note in notes:  # a stale lock taken over, damaged checkpoints passed over
@@ -201,7 +192,6 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     outputs.load_state_dict(state.get("best_model"))
     eval_cfg = config.get("eval") or {}
     eval_records = _eval_records(eval_cfg) if eval_cfg.get("enabled") else None
-    loss_cfg = loss_config(g, t, ctx.world_size)
     log_window = LogWindow()
     trainer_state = TrainerState(global_step=step, max_steps=max_steps, epoch=sampler.epoch, num_train_epochs=t["num_train_epochs"],
                                  log_history=log_history_from_events(run_dir / "events.jsonl", step) if step else [])
@@ -221,16 +211,18 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         if is_best:
             outputs.save_best(at_step, unwrap_model(model), tokenizer)
 
-    def save(at_step: int, batch: RLBatch | None) -> None:
+    def save(at_step: int, batch: Batch | None) -> None:
         nonlocal last_saved
         if at_step == last_saved:
             return
         trainer_state_json = {**{k: v for k, v in state.items() if k not in ("step",)}, "sampler": sampler.state_dict(),
-                              "max_steps": max_steps, "elapsed": time.time() - t_start, "best_model": outputs.state_dict()}
+                              "max_steps": max_steps, "elapsed": time.time() - t_start, "best_model": outputs.state_dict(),
+                              "algorithm": algorithm.state_dict()}
         rngs = _gather_rng(ctx)
         if ctx.is_main:
             def write_extra(folder: Path) -> None:
-                if batch is not None and at_step % g["num_iterations"]:  # resume mid-way through num_iterations
+                algorithm.save_weights(folder)
+                if batch is not None and at_step % schedule.steps_per_batch:  # resume mid-way through a batch
                     torch.save(batch.tensors(), folder / "rl_batch.pt")
 
             path = ckpt.save_checkpoint(run_dir, at_step, unwrap_model(model), tokenizer, optimizer, scheduler,
@@ -247,27 +239,17 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     reason = "early_stopping" if outputs.should_stop_early else "max_steps"  # a resumed run that had stopped early
     while step < max_steps and reason == "max_steps":
         t0 = time.time()
-        generated = batch is None or step % g["num_iterations"] == 0
+        generated = batch is None or step % schedule.steps_per_batch == 0
         if generated:
             trainer_state.global_step, trainer_state.epoch = step, sampler.epoch
-            records = sampler.next_batch(prompts_per_gen)
-            batch = make_batch(ctx, model, tokenizer, records, config, reward_funcs, reference, trainer_state,
-                               log_cfg["num_completions_to_log"] if log_cfg["log_completions"] else 0, columns)
+            batch = algorithm.build_batch(sampler.next_batch(schedule.prompts_per_batch), trainer_state)
             state["num_tokens"] += batch.metrics["batch_tokens"]
         t_gen = time.time() - t0
 
         optimizer.zero_grad(set_to_none=True)
-        micro = t["per_device_train_batch_size"]
-        step_metrics, loss_sum = StepMetrics(), 0.0
-        for m in range(t["gradient_accumulation_steps"]):
-            with _maybe_no_sync(train_model, m == t["gradient_accumulation_steps"] - 1):
-                out = micro_batch_loss(ctx, train_model, batch, slice(m * micro, (m + 1) * micro), g["temperature"],
-                                       loss_cfg, g["top_entropy_quantile"])
-                out.loss.backward()
-            loss_sum += float(out.loss.detach())
-            step_metrics.add(out.metrics, out.extremes)
+        result = algorithm.loss_step(train_model, batch, step)
         grad_norm = torch.nn.utils.clip_grad_norm_(params, t["max_grad_norm"] if t["max_grad_norm"] > 0 else float("inf"))
-        sums = all_reduce_sum(ctx, torch.tensor([loss_sum, float(grad_norm)], dtype=torch.float64))
+        sums = all_reduce_sum(ctx, torch.tensor([result.loss, float(grad_norm)], dtype=torch.float64))
         loss_value = float(sums[0])  # summed over micro-steps (already scaled by accumulation) and ranks
         finite = math.isfinite(loss_value) and math.isfinite(float(grad_norm))
         lr = scheduler.get_last_lr()[0]
@@ -295,7 +277,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         step_time = time.time() - t0
         metrics = dict(batch.metrics)
         batch_tokens = metrics.pop("batch_tokens")
-        metrics.update(step_metrics.reduce(ctx))
+        metrics.update(result.metrics)
         metrics.update({"loss": loss_value / ctx.world_size, "grad_norm": float(sums[1]) / ctx.world_size,
                         "learning_rate": lr, "num_tokens": state["num_tokens"], "step_time": step_time})
         if generated:  # throughput only on steps that sampled (num_iterations > 1 reuses a batch)
@@ -348,14 +330,6 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     return "completed"
 
 
-def _maybe_no_sync(model, sync: bool):
-    import contextlib
-
-    if not sync and hasattr(model, "no_sync"):
-        return model.no_sync()
-    return contextlib.nullcontext()
-
-
 def _any_rank(ctx, flag: bool) -> bool:
     return bool(all_reduce_sum(ctx, torch.tensor([1.0 if flag else 0.0]))[0] > 0)
 
@@ -375,9 +349,7 @@ def _eval_records(eval_cfg: dict):
 
 
 def _run_eval(model, tokenizer, records, config, reward_funcs, ctx):
-    g = config["grpo"]
-    params = SamplingParams(g["max_completion_length"], g["temperature"], g["top_p"], g["top_k"], g["repetition_penalty"],
-                            do_sample=config["eval"]["do_sample"])
+    params = sampling_params(config, do_sample=config["eval"]["do_sample"])
     return evaluate(unwrap_model(model), tokenizer, records, config["data"], reward_funcs, params, ctx.device)
 
 
