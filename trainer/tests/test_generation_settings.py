@@ -80,3 +80,21 @@ def test_disable_dropout_and_fp32_head(tiny):
         model.get_output_embeddings().weight.add_(1.0)
     assert not torch.equal(ref(input_ids=ids, attention_mask=mask).logits, model(input_ids=ids, attention_mask=mask).logits)
     assert torch.equal(ref(input_ids=ids, attention_mask=mask).logits, logits.detach())
+
+
+def test_sync_ref_model_mixes_as_trl(tiny):
+    """sync_ref_model's update against TRL's own SyncRefModelCallback._sync_target_model."""
+    from trl.trainer.callbacks import SyncRefModelCallback
+
+    from rlstudio.models.reference import mix_into_reference
+
+    model, _ = tiny
+    policy, ours, theirs = copy.deepcopy(model), copy.deepcopy(model), copy.deepcopy(model)
+    with torch.no_grad():
+        for p in policy.parameters():
+            p.add_(torch.randn_like(p))
+    mix_into_reference(policy, ours, 0.6)
+    SyncRefModelCallback._sync_target_model(policy, theirs, 0.6)
+    a, b, base = dict(ours.named_parameters()), dict(theirs.named_parameters()), dict(model.named_parameters())
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert all(not torch.equal(a[k], base[k]) for k in a)

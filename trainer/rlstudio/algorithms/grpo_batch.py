@@ -13,6 +13,7 @@ from rlstudio.generation.keyed_sampling import row_keys
 from rlstudio.rewards import score_completions
 from rlstudio.rewards.base import RewardScores
 from rlstudio.rewards.reward_logs import RewardLogs, mean_over_processes
+from rlstudio.config.grpo_rules import generation_schedule
 from rlstudio.config.sampling import sampling_params
 from rlstudio.generation.rollout import Rollout, completion_logps, generate, tokenize_prompts
 
@@ -131,7 +132,7 @@ def finish_batch(ctx, model, tokenizer, generated: Generated, cfg: dict, referen
 
     old_logps = ref_logps = None
     with torch.no_grad():
-        if g["num_iterations"] > 1:
+        if off_policy_steps(cfg, ctx.world_size):
             old_logps, _ = completion_logps(model, ro, g["temperature"])
         if reference is not None:
             with reference.active() as ref_model:
@@ -153,6 +154,14 @@ def finish_batch(ctx, model, tokenizer, generated: Generated, cfg: dict, referen
                 **({"extra": logs.row_extras(i)} if logs.extra else {}),
             })
     return RLBatch(ro, loss_mask, advantages, num_items, old_logps, ref_logps, metrics, samples)
+
+
+def off_policy_steps(cfg: dict, world_size: int) -> bool:
+    """Whether some step trains on this batch after the policy moved (num_iterations > 1, or one generation serving
+    several steps): then the generation-time log-probs are kept, as TRL decides it."""
+    t, g = cfg["training"], cfg["grpo"]
+    spg, _ = generation_schedule(t, g, world_size)
+    return t["gradient_accumulation_steps"] % (spg * g["num_iterations"]) != 0
 
 
 def completion_length_metrics(lengths: torch.Tensor, truncated: torch.Tensor) -> dict[str, float]:
