@@ -17,6 +17,18 @@ const SUMMARY_KEYS: [string, string][] = [
   ['seed', 'training.seed'],
 ];
 
+// Settings that change what a GRPO step trains on, shown only when set away from TRL's default (off).
+const CHANGED_KEYS: [string, string, unknown][] = [
+  ['dynamic sampling', 'grpo.dynamic_sampling', false],
+  ['steps/generation', 'grpo.steps_per_generation', null],
+  ['generation batch', 'grpo.generation_batch_size', null],
+  ['aggregation', 'grpo.multi_objective_aggregation', 'sum_then_normalize'],
+  ['entropy coef', 'grpo.entropy_coef', 0],
+  ['adaptive entropy', 'grpo.use_adaptive_entropy', false],
+  ['sync ref', 'grpo.sync_ref_model', false],
+  ['min_p', 'grpo.min_p', null],
+];
+
 function at(obj: unknown, path: string): unknown {
   let cur = obj;
   for (const part of path.split('.')) {
@@ -33,6 +45,11 @@ export function configSummary(config: unknown): [string, string][] {
     if (label === 'LoRA r' && lora !== true) continue;
     const v = at(config, path);
     if (v === undefined || v === null || typeof v === 'object') continue;
+    out.push([label, String(v)]);
+  }
+  for (const [label, path, off] of CHANGED_KEYS) {
+    const v = at(config, path);
+    if (v === undefined || v === null || v === off || typeof v === 'object') continue;
     out.push([label, String(v)]);
   }
   const rewards = at(config, 'rewards');

@@ -340,7 +340,7 @@ export interface GrpoConfig {
    */
   disable_dropout?: boolean;
   /**
-   * Compute the language-model head of the policy and reference models in float32 (TRL's cast_lm_head_to_fp32, the ScaleRL recipe). Only for a model whose head is not tied to its input embeddings, and not with a LoRA adapter on the head.
+   * Compute the language-model head of the policy and reference models in float32 (TRL's cast_lm_head_to_fp32, the ScaleRL recipe). A head tied to the input embeddings makes those float32 too; their output stays in the model's dtype, as in TRL 1.16. Not with a LoRA adapter on the head.
    */
   cast_lm_head_to_fp32?: boolean;
   /**
