@@ -98,3 +98,29 @@ def test_sync_ref_model_mixes_as_trl(tiny):
     a, b, base = dict(ours.named_parameters()), dict(theirs.named_parameters()), dict(model.named_parameters())
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert all(not torch.equal(a[k], base[k]) for k in a)
+
+
+def test_num_generations_eval(tiny, tmp_path):
+    """Evaluation samples num_generations_eval completions per prompt and averages its metrics over all of them."""
+    from rlstudio.config.sampling import eval_num_generations
+    from rlstudio.rewards import load_reward_functions
+    from rlstudio.training.evaluation import evaluate
+
+    model, tok = tiny
+    (tmp_path / "r.py").write_text("def length(completions, **kw):\n    return [float(len(c)) for c in completions]\n")
+    funcs = load_reward_functions([{"function": str(tmp_path / "r.py") + ":length"}], tmp_path)
+    records = [PromptRecord(prompt=p, reference=None) for p in PROMPTS[:2]]
+    params = SamplingParams(8, temperature=1.5)
+    one, one_samples = evaluate(model, tok, records, {}, funcs, params, torch.device("cpu"), num_samples=10)
+    three, samples = evaluate(model, tok, records, {}, funcs, params, torch.device("cpu"), num_samples=10,
+                              num_generations=3)
+    assert len(one_samples) == 2 and len(samples) == 6 and three["eval_num_samples"] == one["eval_num_samples"] == 2
+    assert [(s["group"], s["index"]) for s in samples] == [(g, i) for g in range(2) for i in range(3)]
+    assert len({s["completion"] for s in samples}) > 2  # sampled, not one completion repeated
+    assert three["eval_reward"] == pytest.approx(sum(s["reward"] for s in samples) / 6)
+    assert 0.0 <= three["eval_frac_reward_zero_std"] <= 1.0 and "eval_frac_reward_zero_std" not in one
+    # unset: num_generations when evaluation samples (TRL's default), 1 when it is greedy
+    config = {"grpo": {"num_generations": 8, "num_generations_eval": None}, "eval": {"do_sample": True}}
+    assert eval_num_generations(config) == 8
+    assert eval_num_generations({**config, "eval": {"do_sample": False}}) == 1
+    assert eval_num_generations({**config, "grpo": {"num_generations": 8, "num_generations_eval": 2}}) == 2

@@ -284,6 +284,47 @@ def test_entropy_bonus_matches_trl(monkeypatch, mode):
     print(f"entropy bonus ({mode}): {checked} steps, max difference {worst:.2e}")
 
 
+@pytest.mark.parametrize("accumulation", [1, 2])
+def test_steps_per_generation_matches_trl(monkeypatch, accumulation):
+    """One generation batch serving two optimizer steps (steps_per_generation = 2 x accumulation): each step's
+    micro-batches are the next slices of the batch, and dapo/cispo/vespo's normaliser is rescaled to one step."""
+    worst = 0.0
+    for loss_type in LOSS_TYPES:
+        spg = 2 * accumulation
+        mask, logps0, old, ref, entropies, advantages = _loss_tensors(3, 2)
+        micro = B // spg
+        cfg = LossConfig(loss_type=loss_type, max_completion_length=T, gradient_accumulation_steps=accumulation,
+                         steps_per_generation=spg)
+        ro = Rollout(torch.full((B, 2), 5), torch.ones(B, 2, dtype=torch.long), torch.full((B, T), 7), mask.long(),
+                     torch.zeros(B, dtype=torch.bool))
+        batch = RLBatch(ro, mask, advantages, float(mask.sum()), old, None)
+        tr = trl_trainer(loss_type=loss_type, num_iterations=1, gradient_accumulation_steps=accumulation,
+                         steps_per_generation=spg, max_completion_length=T)
+        for step in range(2):
+            ours_logps, their_logps = logps0.clone().requires_grad_(True), logps0.clone().requires_grad_(True)
+            rows = {}
+            monkeypatch.setattr("rlstudio.algorithms.grpo_micro_batch.completion_logps",
+                                lambda *a, **k: (ours_logps[rows["sl"]], entropies[rows["sl"]]))
+            ours = theirs = 0.0
+            for m in range(accumulation):
+                u = step * accumulation + m  # TRL's micro-step counter; it takes slice u % steps_per_generation
+                rows["sl"] = sl = slice((u % spg) * micro, (u % spg + 1) * micro)
+                out = micro_batch_loss(ONE_PROCESS, None, batch, sl, 1.0, cfg)
+                out.loss.backward()
+                ours += float(out.loss.detach())
+                stand_in_forward(tr, their_logps, entropies, sl)
+                inputs = {"prompt_ids": torch.full((micro, 2), 5), "prompt_mask": torch.ones(micro, 2, dtype=torch.long),
+                          "completion_ids": torch.full((micro, T), 7), "completion_mask": mask[sl].long(),
+                          "advantages": advantages[sl], "num_items_in_batch": mask.sum(), "old_per_token_logps": old[sl]}
+                loss = tr._compute_loss(None, inputs)
+                loss.backward()
+                theirs += float(loss.detach())
+            diffs = (_close(ours, theirs), _close(ours_logps.grad, their_logps.grad))
+            assert max(diffs) <= TOL, (loss_type, step, diffs)
+            worst = max(worst, *diffs)
+    print(f"steps_per_generation: max difference {worst:.2e}")
+
+
 @pytest.mark.parametrize("loss_type,same", [("bnpo", False), ("dapo", True)])
 def test_deliberate_difference_no_generation_batch_shuffle(monkeypatch, loss_type, same):
     """NO_GENERATION_BATCH_SHUFFLE: TRL's micro-batches come from a shuffled generation batch. Fed TRL's order, a

@@ -71,7 +71,8 @@ def trl_trainer(*, num_generations=2, loss_type="dapo", beta=0.0, epsilon=0.2, e
                 gradient_accumulation_steps=1, num_iterations=1, use_bias_correction_kl=True, top_entropy_quantile=1.0,
                 off_policy_mask_threshold=None, max_completion_length=6, reward_funcs=(), per_device_train_batch_size=2,
                 rloo=False, normalize_advantages=False, reward_clip_range=None, accelerator=None,
-                multi_objective_aggregation="sum_then_normalize", reward_weights=None, **loss_args):
+                multi_objective_aggregation="sum_then_normalize", reward_weights=None, steps_per_generation=None,
+                **loss_args):
     """A GRPOTrainer (rloo: TRL's RLOOTrainer, for its leave-one-out advantages) with these settings."""
     from transformers import TrainerState
     from trl.trainer.grpo_trainer import GRPOTrainer
@@ -82,7 +83,7 @@ def trl_trainer(*, num_generations=2, loss_type="dapo", beta=0.0, epsilon=0.2, e
     defaults = dict(sapo_temperature_pos=1.0, sapo_temperature_neg=1.05, vespo_k_pos=2.0, vespo_lambda_pos=3.0,
                     vespo_k_neg=3.0, vespo_lambda_neg=2.0, entropy_target=0.2)
     tr.args = SimpleNamespace(
-        use_bias_correction_kl=use_bias_correction_kl, delta=delta, steps_per_generation=gradient_accumulation_steps,
+        use_bias_correction_kl=use_bias_correction_kl, delta=delta, steps_per_generation=steps_per_generation or gradient_accumulation_steps,
         gradient_accumulation_steps=gradient_accumulation_steps, per_device_train_batch_size=per_device_train_batch_size,
         gradient_checkpointing_kwargs=None, report_to=[], **{**defaults, **loss_args})
     tr.accelerator, tr.model, tr.ref_model = accelerator or _Accelerator(), _Model(), _Model()
