@@ -9,11 +9,11 @@ const SUMMARY_KEYS: [string, string][] = [
   ['batch', 'training.per_device_train_batch_size'],
   ['grad accum', 'training.gradient_accumulation_steps'],
   ['generations', 'grpo.num_generations'],
-  ['max completion', 'grpo.max_completion_length'],
+  ['max completion', 'sampling.max_completion_length'],
   ['beta', 'grpo.beta'],
   ['epsilon', 'grpo.epsilon'],
   ['loss', 'grpo.loss_type'],
-  ['temperature', 'grpo.temperature'],
+  ['temperature', 'sampling.temperature'],
   ['seed', 'training.seed'],
 ];
 
@@ -26,7 +26,7 @@ const CHANGED_KEYS: [string, string, unknown][] = [
   ['entropy coef', 'grpo.entropy_coef', 0],
   ['adaptive entropy', 'grpo.use_adaptive_entropy', false],
   ['sync ref', 'grpo.sync_ref_model', false],
-  ['min_p', 'grpo.min_p', null],
+  ['min_p', 'sampling.min_p', null],
 ];
 
 function at(obj: unknown, path: string): unknown {

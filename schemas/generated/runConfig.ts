@@ -28,6 +28,7 @@ export interface RunConfig {
    * @minItems 1
    */
   rewards: [RewardConfig, ...RewardConfig[]];
+  sampling?: SamplingConfig;
   grpo?: GrpoConfig;
   training?: TrainingConfig;
   warm_start?: WarmStartConfig;
@@ -182,18 +183,14 @@ export interface RewardConfig {
   args?: {};
 }
 /**
- * GRPO settings, named as in TRL's GRPOConfig.
+ * How completions are sampled, for every algorithm, the evaluation (do_sample) and the inference panel's defaults. TRL's GRPOConfig names.
  *
  * This interface was referenced by `RunConfig`'s JSON-Schema
- * via the `definition` "GrpoConfig".
+ * via the `definition` "SamplingConfig".
  */
-export interface GrpoConfig {
+export interface SamplingConfig {
   /**
-   * Completions sampled per prompt (the group size G).
-   */
-  num_generations?: number;
-  /**
-   * Most tokens generated per completion (512, TRL's default).
+   * Most tokens generated per completion (512, TRL's default; TRL's PPOConfig calls it response_length).
    */
   max_completion_length?: number;
   /**
@@ -217,13 +214,21 @@ export interface GrpoConfig {
    */
   min_p?: number | null;
   /**
-   * Further keyword arguments for transformers' GenerationConfig when sampling (TRL's generation_kwargs), such as suppress_tokens or no_repeat_ngram_size; a key that is also a setting here (temperature, top_p, top_k, min_p, repetition_penalty) overrides it, as in TRL. Beam search (num_beams > 1) and num_return_sequences are refused: GRPO needs G independent samples per prompt.
+   * Further keyword arguments for transformers' GenerationConfig when sampling (TRL's generation_kwargs), such as suppress_tokens or no_repeat_ngram_size; a key that is also a setting of this block (temperature, top_p, top_k, min_p, repetition_penalty) overrides it, as in TRL. Beam search (num_beams > 1) and num_return_sequences are refused: GRPO needs G independent samples per prompt.
    */
   generation_kwargs?: {} | null;
+}
+/**
+ * GRPO settings, named as in TRL's GRPOConfig.
+ *
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "GrpoConfig".
+ */
+export interface GrpoConfig {
   /**
-   * Extra keyword arguments for the tokenizer's apply_chat_template when prompts are rendered (TRL's chat_template_kwargs), such as {"enable_thinking": false}. Used for training, evaluation and the warm start.
+   * Completions sampled per prompt (the group size G).
    */
-  chat_template_kwargs?: {} | null;
+  num_generations?: number;
   /**
    * Completions per prompt during evaluation (TRL's num_generations_eval); the eval metrics average over all of them. null: num_generations when eval.do_sample is true (TRL's default), 1 with greedy evaluation (RL Studio's default, where every completion of a prompt would be the same).
    */
@@ -315,6 +320,10 @@ export interface GrpoConfig {
    * Keep in the policy loss only this top fraction of tokens by entropy ('Beyond the 80/20 rule': 0.2 keeps the 20% most uncertain tokens of each micro-batch). 1.0: every token.
    */
   top_entropy_quantile?: number;
+  /**
+   * Extra keyword arguments for the tokenizer's apply_chat_template when prompts are rendered (TRL's chat_template_kwargs), such as {"enable_thinking": false}. Used for training, evaluation and the warm start.
+   */
+  chat_template_kwargs?: {} | null;
   /**
    * How several reward functions combine (TRL's multi_objective_aggregation). sum_then_normalize: the weighted sum of the rewards, then scaled per scale_rewards. normalize_then_sum (GDPO): each function's rewards standardised within the group, their weighted sum then standardised over the batch (scale_rewards does not apply). Only with advantage_estimator grpo.
    */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { configSummary } from '../../extension/panels/runHeader';
 
 const base = { training: { learning_rate: 1e-6, seed: 42 }, grpo: { num_generations: 8, loss_type: 'dapo',
-  dynamic_sampling: false, entropy_coef: 0, use_adaptive_entropy: false, sync_ref_model: false, min_p: null,
+  dynamic_sampling: false, entropy_coef: 0, use_adaptive_entropy: false, sync_ref_model: false,
   steps_per_generation: null, generation_batch_size: null, multi_objective_aggregation: 'sum_then_normalize' } };
 
 test('settings at their default stay out of the header', () => {
@@ -14,7 +14,7 @@ test('settings at their default stay out of the header', () => {
 
 test('settings that change what a step trains on show when set', () => {
   const config = { ...base, grpo: { ...base.grpo, dynamic_sampling: true, entropy_coef: 0.01, steps_per_generation: 4,
-    multi_objective_aggregation: 'normalize_then_sum', sync_ref_model: true, min_p: 0.05 } };
+    multi_objective_aggregation: 'normalize_then_sum', sync_ref_model: true }, sampling: { min_p: 0.05 } };
   const shown = Object.fromEntries(configSummary(config));
   assert.equal(shown['dynamic sampling'], 'true');
   assert.equal(shown['entropy coef'], '0.01');

@@ -23,7 +23,8 @@ def bench_config(data_dir: Path, model: str, steps: int) -> dict:
     cfg["model"] = {"name_or_path": model, "device": "auto"}
     cfg["warm_start"] = {"steps": 0}
     cfg["eval"] = {"enabled": False}
-    cfg["grpo"].update(num_generations=8, max_completion_length=32, temperature=1.0, beta=0.04)
+    cfg["grpo"].update(num_generations=8, beta=0.04)
+    cfg["sampling"].update(max_completion_length=32, temperature=1.0)
     cfg["training"].update(max_steps=steps, per_device_train_batch_size=64, gradient_accumulation_steps=2, seed=0)
     cfg["logging"] = {"log_completions": False, "report_to": []}
     cfg["checkpointing"] = {"save_steps": None, "save_on_stop": False, "keep_last": 1}
@@ -65,7 +66,7 @@ def main(argv=None) -> int:
         "device": "cuda" if torch.cuda.is_available() else "cpu",
         "threads": torch.get_num_threads(),
         "completions_per_step": completions,
-        "max_completion_length": cfg["grpo"]["max_completion_length"],
+        "max_completion_length": cfg["sampling"]["max_completion_length"],
         "steps_timed": len(timed),
         "completion_tokens_per_s": comp_tokens / max(gen_time, 1e-9),
         "step_time_s": sum(m["step_time"] for m in timed) / len(timed),

@@ -56,7 +56,9 @@ def test_unknown_key_and_missing_required(tmp_path):
 
 @pytest.mark.parametrize("name,replacement", [("max_prompt_length", "data.max_prompt_length"),
                                                ("use_liger_loss", "use_liger_kernel"),
-                                               ("wandb_log_unique_prompts", "log_unique_prompts")])
+                                               ("wandb_log_unique_prompts", "log_unique_prompts"),
+                                               ("temperature", "sampling.temperature"),
+                                               ("max_completion_length", "sampling.max_completion_length")])
 def test_a_setting_trl_removed_gets_a_located_error_naming_its_replacement(tmp_path, name, replacement):
     text = json.dumps(dict(MINIMAL, grpo={"beta": 0.0, name: 1}), indent=2)
     p = write(tmp_path, text)

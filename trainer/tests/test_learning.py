@@ -27,7 +27,8 @@ def test_grpo_learns_a_problem_dependent_answer(tmp_path):
     cfg = json.loads(config_path.read_text())
     cfg["rewards"] = [{"function": "op_code.py:op_code"}]
     cfg["warm_start"].update(steps=80, batch_size=32, learning_rate=2e-3)
-    cfg["grpo"].update(num_generations=8, max_completion_length=12, beta=0.0)
+    cfg["grpo"].update(num_generations=8, beta=0.0)
+    cfg["sampling"].update(max_completion_length=12)
     cfg["training"].update(max_steps=30, per_device_train_batch_size=64, learning_rate=2e-3, seed=1)
     cfg["checkpointing"].update(save_steps=None)
     cfg["eval"].update(enabled=True, max_samples=16, eval_steps=100)

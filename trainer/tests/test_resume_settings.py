@@ -24,8 +24,8 @@ CASES = {
     "adaptive_entropy": (dict(grpo__entropy_coef=0.01, grpo__use_adaptive_entropy=True, grpo__entropy_target=50.0,
                               grpo__entropy_coef_delta=0.01), 3),
     "dynamic_sampling": (dict(grpo__dynamic_sampling=True, grpo__dynamic_sampling_max_rounds=3, grpo__num_iterations=1), 3),
-    "model_and_sampling": (dict(grpo__disable_dropout=True, grpo__cast_lm_head_to_fp32=True, grpo__min_p=0.05,
-                                grpo__generation_kwargs={"no_repeat_ngram_size": 3}, grpo__entropy_coef=0.001,
+    "model_and_sampling": (dict(grpo__disable_dropout=True, grpo__cast_lm_head_to_fp32=True, sampling__min_p=0.05,
+                                sampling__generation_kwargs={"no_repeat_ngram_size": 3}, grpo__entropy_coef=0.001,
                                 grpo__multi_objective_aggregation="normalize_then_sum"), 3),
 }
 

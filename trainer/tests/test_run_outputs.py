@@ -51,7 +51,7 @@ def test_eval_best_model_final_tensorboard_stats_and_plots(tmp_path):
     tok = AutoTokenizer.from_pretrained(run_dir / "best_model")
     cfg = load_config(config)
     metrics, _ = evaluate(best, tok, _eval_records(cfg["eval"]), cfg["data"], load_reward_functions(cfg["rewards"], run_dir),
-                          SamplingParams(cfg["grpo"]["max_completion_length"], do_sample=False), torch.device("cpu"))
+                          SamplingParams(cfg["sampling"]["max_completion_length"], do_sample=False), torch.device("cpu"))
     assert abs(metrics["eval_reward"] - meta["value"]) < 1e-6, (metrics["eval_reward"], meta)
 
     # final/ is the last step's model, as plain transformers loads it

@@ -43,7 +43,7 @@ OPTIMISATION = ("loss", "grad_norm", "entropy", "kl")
 
 def _config(tmp_path: Path) -> Path:
     config = arithmetic_setup(tmp_path, training__max_steps=STEPS, training__per_device_train_batch_size=16,
-                              grpo__beta=0.04, grpo__max_completion_length=8, checkpointing__save_steps=2,
+                              grpo__beta=0.04, sampling__max_completion_length=8, checkpointing__save_steps=2,
                               logging__report_to=["tensorboard"])
     use_token_rewards(config)  # the arithmetic task pays an untrained model 0: the comparison would prove nothing
     return config

@@ -39,7 +39,8 @@ export function runStartedEvent(o: RecordedRunOptions): TrainerEvent {
       model: { name_or_path: 'builtin:tiny', lora: { enabled: true, r: 8 } },
       data: { datasets: [{ path: 'data/train.jsonl' }] },
       rewards: REWARD_FNS.map((f) => ({ function: `builtin:${f}`, name: f })),
-      grpo: { num_generations: o.perGroup ?? 4, max_completion_length: 64, beta: 0.04, epsilon: 0.2, loss_type: 'dapo', temperature: 1 },
+      sampling: { max_completion_length: 64, temperature: 1 },
+      grpo: { num_generations: o.perGroup ?? 4, beta: 0.04, epsilon: 0.2, loss_type: 'dapo' },
       training: { learning_rate: 1e-5, per_device_train_batch_size: 8, gradient_accumulation_steps: 2, max_steps: o.maxSteps, seed: o.seed ?? 1 },
     },
   };

@@ -27,7 +27,8 @@ class GRPO(Algorithm):
         cfg = setup.config
         self.g, self.t, self.log_cfg = cfg["grpo"], cfg["training"], cfg["logging"]
         self.steps_per_generation, _ = generation_schedule(self.t, self.g, setup.ctx.world_size)
-        self.loss_cfg = loss_config(self.g, self.t, setup.ctx.world_size, self.steps_per_generation)
+        self.temperature = cfg["sampling"]["temperature"]
+        self.loss_cfg = loss_config(cfg, setup.ctx.world_size, self.steps_per_generation)
         self.entropy = EntropyControl(self.g)
         if self.g["sync_ref_model"] and (setup.reference is None or setup.reference.model is None):
             raise UserError("grpo.sync_ref_model needs a separate reference model: beta > 0 and no LoRA (as in TRL)")
@@ -75,7 +76,7 @@ class GRPO(Algorithm):
         for m in range(accumulation):
             rows = slice((first + m) * micro, (first + m + 1) * micro)
             with _gradient_sync(train_model, m == accumulation - 1):
-                out = micro_batch_loss(self.setup.ctx, train_model, batch, rows, self.g["temperature"], self.loss_cfg,
+                out = micro_batch_loss(self.setup.ctx, train_model, batch, rows, self.temperature, self.loss_cfg,
                                        self.g["top_entropy_quantile"], coef)
                 out.loss.backward()
             loss_sum += float(out.loss.detach())

@@ -131,12 +131,13 @@ def finish_batch(ctx, model, tokenizer, generated: Generated, cfg: dict, referen
                **mean_over_processes(gather_objects(ctx, [logs.metric_sums()])), "batch_tokens": float(stats[1] + stats[2])}
 
     old_logps = ref_logps = None
+    temperature = cfg["sampling"]["temperature"]
     with torch.no_grad():
         if off_policy_steps(cfg, ctx.world_size):
-            old_logps, _ = completion_logps(model, ro, g["temperature"])
+            old_logps, _ = completion_logps(model, ro, temperature)
         if reference is not None:
             with reference.active() as ref_model:
-                ref_logps, _ = completion_logps(ref_model, ro, g["temperature"])
+                ref_logps, _ = completion_logps(ref_model, ro, temperature)
 
     samples = []
     if ctx.is_main and log_groups != 0:

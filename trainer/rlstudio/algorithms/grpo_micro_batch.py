@@ -9,13 +9,14 @@ from rlstudio.algorithms.grpo_loss import LossConfig, LossOutput, grpo_loss, hig
 from rlstudio.generation.rollout import completion_logps
 
 
-def loss_config(g: dict, t: dict, world_size: int, steps_per_generation: int | None = None) -> LossConfig:
-    """LossConfig from the config's grpo and training blocks (the same names as TRL's GRPOConfig)."""
-    names = ("loss_type", "epsilon", "epsilon_high", "beta", "importance_sampling_level", "max_completion_length",
-             "use_bias_correction_kl", "delta", "sapo_temperature_pos", "sapo_temperature_neg", "vespo_k_pos",
+def loss_config(config: dict, world_size: int, steps_per_generation: int | None = None) -> LossConfig:
+    """LossConfig from the config's grpo, sampling and training blocks (the same names as TRL's GRPOConfig)."""
+    g, t = config["grpo"], config["training"]
+    names = ("loss_type", "epsilon", "epsilon_high", "beta", "importance_sampling_level", "use_bias_correction_kl", "delta", "sapo_temperature_pos", "sapo_temperature_neg", "vespo_k_pos",
              "vespo_lambda_pos", "vespo_k_neg", "vespo_lambda_neg", "off_policy_mask_threshold")
-    return LossConfig(**{n: g[n] for n in names}, gradient_accumulation_steps=t["gradient_accumulation_steps"],
-                      num_processes=world_size, steps_per_generation=steps_per_generation)
+    return LossConfig(**{n: g[n] for n in names}, max_completion_length=config["sampling"]["max_completion_length"],
+                      gradient_accumulation_steps=t["gradient_accumulation_steps"], num_processes=world_size,
+                      steps_per_generation=steps_per_generation)
 
 
 def micro_batch_loss(ctx, model, batch, sl: slice, temperature: float, cfg: LossConfig,

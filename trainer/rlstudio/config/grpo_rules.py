@@ -43,8 +43,8 @@ def grpo_problems(config: dict, at, world: int) -> list:
     """at(path, message, severity="error") -> Problem. world: the number of processes."""
     t, g = config["training"], config["grpo"]
     out = []
-    for key, why in refused_keys(g.get("generation_kwargs")):
-        out.append(at(("grpo", "generation_kwargs", key), f"grpo.generation_kwargs.{key} is not accepted: {why}"))
+    for key, why in refused_keys(config["sampling"].get("generation_kwargs")):
+        out.append(at(("sampling", "generation_kwargs", key), f"sampling.generation_kwargs.{key} is not accepted: {why}"))
     if g["multi_objective_aggregation"] == "normalize_then_sum" and g["advantage_estimator"] != "grpo":
         out.append(at(("grpo", "multi_objective_aggregation"), "multi_objective_aggregation normalize_then_sum needs "
                       "advantage_estimator grpo (TRL's RLOOTrainer has no such setting)"))

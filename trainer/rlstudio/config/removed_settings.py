@@ -1,4 +1,4 @@
-"""Names TRL's GRPOConfig no longer has, and what replaced them: a config carried over from an older train_grpo.py
+"""Names TRL's GRPOConfig no longer has, and settings RL Studio moved, with what replaced them: a config carried over
 gets this in its located error instead of 'check the spelling'."""
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ REMOVED = {
     ("grpo", "wandb_log_unique_prompts"): "TRL renamed wandb_log_unique_prompts to log_unique_prompts; RL Studio "
                                           "logs sampled groups through logging.num_completions_to_log, so delete it",
 }
+for _key in ("max_completion_length", "temperature", "top_p", "top_k", "repetition_penalty"):
+    REMOVED[("grpo", _key)] = (f"{_key} moved to sampling.{_key}: one sampling block serves every algorithm, "
+                               f"the evaluation and the inference panel")
 
 
 def removed_hint(path: tuple, key: str) -> str | None:

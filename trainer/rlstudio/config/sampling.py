@@ -8,7 +8,7 @@ SAMPLING_KEYS = ("max_completion_length", "temperature", "top_p", "top_k", "repe
 
 def sampling_settings(config: dict) -> dict:
     """TRL's names -> values, from the config's sampling settings (defaults filled by the schema)."""
-    block = config["grpo"]
+    block = config["sampling"]
     return {k: block[k] for k in SAMPLING_KEYS}
 
 

@@ -11,8 +11,8 @@ REFUSED = {
     "num_beams": "beam search returns the likeliest sequences, not G independent samples of a prompt",
     "num_return_sequences": "the G completions of a prompt are set by grpo.num_generations",
     "do_sample": "sampling is always on in training (eval.do_sample sets evaluation's)",
-    "max_new_tokens": "set grpo.max_completion_length (the dr_grpo normaliser and the truncation mask read it)",
-    "max_length": "set grpo.max_completion_length (the dr_grpo normaliser and the truncation mask read it)",
+    "max_new_tokens": "set sampling.max_completion_length (the dr_grpo normaliser and the truncation mask read it)",
+    "max_length": "set sampling.max_completion_length (the dr_grpo normaliser and the truncation mask read it)",
     "min_new_tokens": "RL Studio's completion mask ends at the first end-of-sequence token",
     "pad_token_id": "the tokenizer's pad token pads completions",
     "eos_token_id": "the completion mask ends at the tokenizer's and model's end-of-sequence tokens",
@@ -34,7 +34,7 @@ def split_generation_kwargs(warpers: dict, repetition_penalty: float, generation
     """(warper settings, repetition_penalty, other generate() kwargs), generation_kwargs overriding the settings."""
     bad = refused_keys(generation_kwargs)
     if bad:
-        raise ValueError("grpo.generation_kwargs: " + "; ".join(f"{k} is not accepted ({why})" for k, why in bad))
+        raise ValueError("sampling.generation_kwargs: " + "; ".join(f"{k} is not accepted ({why})" for k, why in bad))
     rest = dict(generation_kwargs or {})
     rest.pop("num_beams", None)
     warpers = {**warpers, **{k: rest.pop(k) for k in WARPER_KEYS if k in rest}}

@@ -37,7 +37,7 @@ def infer_main(args) -> int:
     config_file = ckpt / "config.json"
     cfg = json.loads(config_file.read_text()) if config_file.is_file() and "data" in config_file.read_text() else {}
     data_cfg = cfg.get("data", {"chat_template": "auto"})
-    max_new = args.max_new_tokens or cfg.get("grpo", {}).get("max_completion_length", 256)
+    max_new = args.max_new_tokens or cfg.get("sampling", {}).get("max_completion_length", 256)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model, tok = load_for_inference(ckpt, device)  # a CheckpointLoadError is a UserError: its message, exit 2
     prompts = _read_prompts(args)
