@@ -33,9 +33,12 @@ class GRPO(Algorithm):
         if self.g["sync_ref_model"] and (setup.reference is None or setup.reference.model is None):
             raise UserError("grpo.sync_ref_model needs a separate reference model: beta > 0 and no LoRA (as in TRL)")
         # TRL applies these at init, to the policy and its reference alike (before DDP wraps the policy)
-        apply_model_settings(setup.model, self.g)
-        if setup.reference is not None and setup.reference.model is not None:
-            apply_model_settings(setup.reference.model, self.g)
+        try:
+            apply_model_settings(setup.model, self.g)
+            if setup.reference is not None and setup.reference.model is not None:
+                apply_model_settings(setup.reference.model, self.g)
+        except ValueError as e:  # a model these settings do not fit: the user's choice, named
+            raise UserError(str(e)) from None
 
     @classmethod
     def batch_schedule(cls, config: dict, world_size: int) -> BatchSchedule:
