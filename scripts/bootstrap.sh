@@ -23,7 +23,12 @@ node_part() {
   local want; want=$(hash_of package-lock.json)
   if [ -f node_modules/.rlstudio-stamp ] && [ "$(cat node_modules/.rlstudio-stamp)" = "$want" ]; then return; fi
   say "installing node modules (npm ci)"
-  retry npm ci --no-audit --no-fund
+  # onnxruntime-node ships its CPU binaries in the npm package; its postinstall only fetches CUDA provider files from
+  # NuGet (outside the registries). package.json's allowScripts denies it (npm 11); this switch, the package's own,
+  # also keeps an npm that ignores allowScripts from trying the download.
+  ONNXRUNTIME_NODE_INSTALL=skip retry npm ci --no-audit --no-fund
+  node -e "require('onnxruntime-node'); require('@huggingface/tokenizers')" ||
+    { echo "bootstrap: onnxruntime-node or @huggingface/tokenizers does not load after npm ci (see the error above)" >&2; exit 1; }
   echo "$want" > node_modules/.rlstudio-stamp
 }
 

@@ -1,12 +1,14 @@
-// The inference panel on the extension side: one panel, one serve process (PyTorch backend), up to two loaded
-// checkpoints (A and B answer the same prompt side by side), streamed answers scored by the run's reward functions,
-// and batch runs over the run's dataset written as JSONL into the run directory.
+// The inference panel on the extension side: one panel, one backend (the PyTorch serve process or ONNX in the
+// editor, see backend.ts), up to two loaded checkpoints (A and B answer the same prompt side by side), streamed
+// answers scored by the run's reward functions, and batch runs over the run's dataset written as JSONL into the run
+// directory (scores and batches need the PyTorch backend; the ONNX one says so).
 import * as vscode from 'vscode';
 import type { RunStoreApi } from '../runs/types';
 import { PanelHost } from '../panels/panelHost';
 import { SLOTS, promptText, type FromInference, type PickedPrompt, type SamplingSettings, type Slot, type ToInference } from '../../webview/inference/protocol';
 import type { Sampling } from '../../schemas/generated/serveProtocol';
-import { ServeClient, describeFailure } from './serveClient';
+import { describeFailure } from './serveClient';
+import { BACKEND_LABELS, type InferenceBackend } from './backend';
 import { checkpointChoices } from './checkpointChoices';
 
 interface SlotState { checkpoint: string; loaded?: Extract<ToInference, { type: 'loaded' }> }
@@ -17,7 +19,7 @@ export class InferencePanel {
   private readonly running = new Map<string, AbortController>();
 
   constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly store: RunStoreApi,
-    private readonly client: ServeClient, onDispose: () => void) {
+    private readonly client: InferenceBackend, onDispose: () => void) {
     this.host = new PanelHost<ToInference, FromInference>({
       panel, extensionUri, bundle: 'inference', title: panel.title,
       onReady: () => this.sendSnapshot(),
@@ -61,7 +63,7 @@ export class InferencePanel {
 
   private sendSnapshot(): void {
     const selected = { a: this.slots.get('a')?.checkpoint ?? null, b: this.slots.get('b')?.checkpoint ?? null };
-    this.host.post({ type: 'init', choices: checkpointChoices(this.store.listRuns()), selected, backend: 'PyTorch (serve)' });
+    this.host.post({ type: 'init', choices: checkpointChoices(this.store.listRuns()), selected, backend: BACKEND_LABELS[this.client.id] });
     for (const slot of SLOTS) {
       const s = this.slots.get(slot);
       if (s?.loaded) this.host.post(s.loaded);
@@ -100,13 +102,13 @@ export class InferencePanel {
 
   private async batch(requestId: string, sampling: SamplingSettings, limit: number): Promise<void> {
     const a = this.slots.get('a')?.loaded;
-    if (!a?.promptsFile) {
+    if (!a?.promptsFile && this.client.id === 'pytorch') {
       return this.host.post({ type: 'failed', requestId, slot: 'a', message: 'A batch runs the dataset of checkpoint A\'s run; pick a checkpoint of a run as A.' });
     }
     const stop = new AbortController();
     this.running.set(requestId, stop);
     try {
-      const r = await this.client.batch('a', { prompts_file: a.promptsFile, sampling: toSampling(sampling), limit },
+      const r = await this.client.batch('a', { prompts_file: a?.promptsFile ?? '', sampling: toSampling(sampling), limit },
         (done, total) => this.host.post({ type: 'batchProgress', requestId, done, total }), stop.signal);
       this.host.post({ type: 'batchDone', requestId, output: r.output, summary: r.summary });
     } catch (e) {

@@ -5,27 +5,18 @@
 import { JsonLinesClient, WorkerError } from '../python/jsonLinesClient';
 import type { ProcessSpec } from '../python/childProcess';
 import type {
-  BatchDoneReply, GeneratedReply, LoadedReply, PromptsReply, Sampling, ScoredReply, ChatMessage, ServeReply,
+  BatchDoneReply, GeneratedReply, LoadedReply, PromptsReply, Sampling, ScoredReply, ServeReply,
 } from '../../schemas/generated/serveProtocol';
+import { BackendError, type GenerateInput, type InferenceBackend, type LoadSpec } from './backend';
 
 /** The server answered this request with an error reply (its message is for the user). */
-export class ServeError extends Error {}
-
-export interface GenerateInput {
-  prompt?: string;
-  messages?: ChatMessage[];
-  sampling?: Sampling;
-  score?: boolean;
-  reference?: string | null;
-  columns?: Record<string, unknown>;
-}
-
-interface LoadSpec { checkpoint: string; device?: string; dtype?: LoadedReply['dtype'] }
+export class ServeError extends BackendError {}
 
 const NOT_FINAL = new Set(['token', 'batch_progress']);
 const LOAD_TIMEOUT_MS = 10 * 60_000;
 
-export class ServeClient {
+export class ServeClient implements InferenceBackend {
+  readonly id = 'pytorch' as const;
   private readonly worker: JsonLinesClient;
   /** What each model name was loaded from, and in which process (processStarts) it lives. */
   private readonly models = new Map<string, LoadSpec & { process: number }>();
@@ -103,7 +94,7 @@ export class ServeClient {
 
 /** A sentence for the panel about why a request got no answer. */
 export function describeFailure(e: unknown): string {
-  if (e instanceof ServeError) return e.message;
+  if (e instanceof BackendError) return e.message;
   if (e instanceof WorkerError && e.kind === 'exited') {
     return `The inference process ended (${e.message.replace(/^the worker /, '')}). The next request starts a new one.`;
   }

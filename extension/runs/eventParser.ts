@@ -1,12 +1,18 @@
 // Turns one line of events.jsonl into a TrainerEvent, or says why it is not one. The check is structural (the
 // fields the RunStore relies on), not a full schema validation: it runs for every line of files with millions of lines.
+// The event types it accepts, and which of them need a step, are read from the schema itself, so an event type the
+// trainer gains is accepted without a second list to update here.
 import type { TrainerEvent } from '../../schemas/generated/trainerEvent';
+import eventSchema from '../../schemas/trainer-event.schema.json';
 
 export type ParsedLine = { ok: true; event: TrainerEvent } | { ok: false; reason: string };
 
-const STEP_REQUIRED = new Set(['metrics', 'samples', 'eval', 'checkpoint', 'run_finished', 'resumed']);
-const KNOWN = new Set(['run_started', 'resumed', 'phase', 'metrics', 'samples', 'eval', 'checkpoint', 'alert', 'log',
-  'run_finished']);
+interface EventVariant { required?: string[]; properties: { type: { const: TrainerEvent['type'] } } }
+const schema = eventSchema as unknown as { oneOf: { $ref: string }[]; definitions: Record<string, EventVariant> };
+const VARIANTS = schema.oneOf.map((r) => schema.definitions[r.$ref.replace('#/definitions/', '')]);
+/** Every `type` of schemas/trainer-event.schema.json's oneOf. */
+export const EVENT_TYPES: ReadonlySet<string> = new Set(VARIANTS.map((v) => v.properties.type.const));
+const STEP_REQUIRED: ReadonlySet<string> = new Set(VARIANTS.filter((v) => v.required?.includes('step')).map((v) => v.properties.type.const));
 
 export function parseEventLine(text: string): ParsedLine {
   let value: unknown;
@@ -18,7 +24,7 @@ export function parseEventLine(text: string): ParsedLine {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'not a JSON object' };
   const o = value as Record<string, unknown>;
   if (typeof o.type !== 'string') return { ok: false, reason: 'missing "type"' };
-  if (!KNOWN.has(o.type)) return { ok: false, reason: `unknown event type "${o.type}"` };
+  if (!EVENT_TYPES.has(o.type)) return { ok: false, reason: `unknown event type "${o.type}"` };
   if (typeof o.time !== 'number') return { ok: false, reason: `${o.type}: "time" is not a number` };
   if (STEP_REQUIRED.has(o.type) && !(Number.isInteger(o.step) && (o.step as number) >= 0)) {
     return { ok: false, reason: `${o.type}: "step" is not a non-negative integer` };

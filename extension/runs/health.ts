@@ -1,8 +1,10 @@
-// Run-health alerts computed from a run's metric series: the conditions under which GRPO silently stops learning
-// or learns the wrong thing, each with what to try. Pure (no `vscode`): the dashboard and the Runs view badge call
-// it with the RunStore's series and the thresholds from the `rlstudio.health.*` settings.
+// Run-health alerts computed from a run's metric series: the conditions under which GRPO or PPO silently stops
+// learning or learns the wrong thing, each with what to try, read from the algorithm's own (TRL) metric names. Pure
+// (no `vscode`): the dashboard and the Runs view badge call it with the RunStore's series and the thresholds from the
+// `rlstudio.health.*` settings.
 import type { MetricSeries, RunSummary } from './types';
 import type { HealthAlert } from '../../webview/protocol';
+import { algorithmOf, type Algorithm } from './algorithm';
 
 export interface HealthThresholds {
   /** Steps averaged for "recent" values. */
@@ -20,6 +22,10 @@ export interface HealthThresholds {
   clippedRatio: number;
   /** Recent mean length above this many times the early length while reward rose: possible reward hacking. */
   lengthGrowthFactor: number;
+  /** PPO: recent value loss above this many times its early value: the critic diverges. */
+  valueLossGrowthFactor: number;
+  /** PPO: policy/approxkl_avg above this (and klSpikeFactor times its recent median): the update moved too far. */
+  approxKlMin: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
@@ -31,6 +37,8 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   klMin: 0.1,
   clippedRatio: 0.5,
   lengthGrowthFactor: 2,
+  valueLossGrowthFactor: 10,
+  approxKlMin: 0.02,
 };
 
 /** Fills missing or invalid values from the defaults, so a bad setting never disables every check. */
@@ -64,7 +72,29 @@ function median(xs: number[]): number {
 }
 const fmt = (x: number) => (Math.abs(x) >= 100 || x === 0 ? x.toFixed(0) : x.toPrecision(3));
 
-type Check = (series: Record<string, MetricSeries>, t: HealthThresholds) => HealthAlert | null;
+/** The metrics a check reads and the settings its hints name, per algorithm (TRL's GRPO and PPO names). */
+interface Vocabulary {
+  reward: string;
+  entropy: string;
+  /** The setting that weights the KL penalty. */
+  klSetting: string;
+  entropyHint: string;
+  lengthHint: string;
+}
+const VOCABULARY: Record<Algorithm, Vocabulary> = {
+  grpo: {
+    reward: 'reward', entropy: 'entropy', klSetting: 'beta',
+    entropyHint: 'The policy became nearly deterministic: raise temperature, lower the learning rate, add/raise beta (KL penalty) or use epsilon_high (clip-higher).',
+    lengthHint: 'Possible reward hacking: read the longest completions in the Samples viewer; add a length penalty or cap, or use loss_type dr_grpo/dapo.',
+  },
+  ppo: {
+    reward: 'objective/scores', entropy: 'objective/entropy', klSetting: 'ppo.kl_coef',
+    entropyHint: 'The policy became nearly deterministic: raise temperature, lower the learning rate or raise ppo.kl_coef (KL penalty).',
+    lengthHint: 'Possible reward hacking: read the longest completions in the Samples viewer; add a length penalty or cap, or set ppo.missing_eos_penalty.',
+  },
+};
+
+type Check = (series: Record<string, MetricSeries>, t: HealthThresholds, v: Vocabulary) => HealthAlert | null;
 
 const alert = (code: string, level: HealthAlert['level'], message: string, hint: string, step: number | null): HealthAlert =>
   ({ code, level, message, hint, step, source: 'health' });
@@ -97,28 +127,28 @@ const zeroStd: Check = (series, t) => {
     steps[steps.length - 1]);
 };
 
-const rewardStuckZero: Check = (series, t) => {
-  const { steps, values } = finitePoints(series['reward']);
+const rewardStuckZero: Check = (series, t, v) => {
+  const { steps, values } = finitePoints(series[v.reward]);
   if (values.length < t.rewardZeroSteps) return null;
   const first = values.slice(0, t.rewardZeroSteps);
-  if (!first.every((v) => v === 0)) return null;
+  if (!first.every((x) => x === 0)) return null;
   // Only while it is still zero: once reward moves, the early flat start is history, not a problem.
-  if (values.slice(t.rewardZeroSteps).some((v) => v !== 0)) return null;
+  if (values.slice(t.rewardZeroSteps).some((x) => x !== 0)) return null;
   return alert('reward_stuck_zero', 'warning',
     `Reward has been exactly 0 for the first ${values.length} steps`,
     'Test the reward functions on a few completions (RL Studio: Test Reward Functions); check the expected answer format and the dataset columns they read.',
     steps[steps.length - 1]);
 };
 
-const entropyCollapse: Check = (series, t) => {
-  const { steps, values } = finitePoints(series['entropy']);
+const entropyCollapse: Check = (series, t, v) => {
+  const { steps, values } = finitePoints(series[v.entropy]);
   if (values.length < 2 * t.window) return null;
   const early = mean(values.slice(0, t.window));
   const recent = mean(values.slice(-t.window));
   if (early <= 0 || recent >= early * t.entropyCollapseRatio) return null;
   // Entropy falling while the reward rose to its best is a policy that converged on what it is rewarded for: say
   // so (info), but do not head a run that worked with a warning. A collapse without that gain stays a warning.
-  const reward = finitePoints(series['reward']).values;
+  const reward = finitePoints(series[v.reward]).values;
   if (reward.length >= 2 * t.window) {
     const earlyReward = mean(reward.slice(0, t.window));
     const recentReward = mean(reward.slice(-t.window));
@@ -126,25 +156,64 @@ const entropyCollapse: Check = (series, t) => {
     if (recentReward > earlyReward && recentReward >= best - 0.05 * Math.max(Math.abs(best), 1e-9)) {
       return alert('entropy_converged', 'info',
         `Entropy fell to ${fmt(recent)} from ${fmt(early)} while the reward rose to ${fmt(recentReward)}: the policy converged`,
-        'Expected when the task is solved. If the reward stalls below what you want, raise temperature or beta so the policy keeps exploring.',
+        `Expected when the task is solved. If the reward stalls below what you want, raise temperature or ${v.klSetting} so the policy keeps exploring.`,
         steps[steps.length - 1]);
     }
   }
   return alert('entropy_collapse', 'warning',
     `Entropy fell to ${fmt(recent)} from ${fmt(early)} (below ${(t.entropyCollapseRatio * 100).toFixed(0)}% of its start)`,
-    'The policy became nearly deterministic: raise temperature, lower the learning rate, add/raise beta (KL penalty) or use epsilon_high (clip-higher).',
-    steps[steps.length - 1]);
+    v.entropyHint, steps[steps.length - 1]);
 };
 
-const klSpike: Check = (series, t) => {
-  const { steps, values } = finitePoints(series['kl']);
+/** The last point when it is at least `min` and `factor` times the median of the window before it. */
+function spike(s: MetricSeries | undefined, t: HealthThresholds, min: number): { step: number; last: number; before: number } | null {
+  const { steps, values } = finitePoints(s);
   if (values.length < t.window + 1) return null;
   const last = values[values.length - 1];
   const before = median(values.slice(-t.window - 1, -1));
-  if (last < t.klMin || last < t.klSpikeFactor * Math.max(before, 1e-12)) return null;
+  if (last < min || last < t.klSpikeFactor * Math.max(before, 1e-12)) return null;
+  return { step: steps[steps.length - 1], last, before };
+}
+
+const klSpike: Check = (series, t) => {
+  const s = spike(series['kl'], t, t.klMin);
+  if (!s) return null;
   return alert('kl_spike', 'warning',
-    `KL jumped to ${fmt(last)} at step ${steps[steps.length - 1]} (recent median ${fmt(before)})`,
+    `KL jumped to ${fmt(s.last)} at step ${s.step} (recent median ${fmt(s.before)})`,
     'Lower the learning rate, raise beta, lower epsilon, or check the samples of this step for degenerate text.',
+    s.step);
+};
+
+const approxKlSpike: Check = (series, t) => {
+  const s = spike(series['policy/approxkl_avg'], t, t.approxKlMin);
+  if (!s) return null;
+  return alert('approxkl_spike', 'warning',
+    `Approximate KL between the rollout policy and the updated one jumped to ${fmt(s.last)} at step ${s.step} (recent median ${fmt(s.before)})`,
+    'One PPO update moved the policy too far: lower the learning rate, ppo.cliprange or ppo.num_ppo_epochs, or raise ppo.num_mini_batches.',
+    s.step);
+};
+
+const valueLossExploding: Check = (series, t) => {
+  const { steps, values } = finitePoints(series['loss/value_avg']);
+  if (values.length < 2 * t.window) return null;
+  const early = mean(values.slice(0, t.window));
+  const recent = mean(values.slice(-t.window));
+  if (early <= 0 || recent < early * t.valueLossGrowthFactor) return null;
+  return alert('value_loss_exploding', 'warning',
+    `Value loss grew ${fmt(recent / early)}x (${fmt(early)} -> ${fmt(recent)}): the critic is diverging`,
+    'Lower the learning rate or ppo.vf_coef, keep ppo.cliprange_value set, turn on ppo.whiten_rewards, or scale the rewards down.',
+    steps[steps.length - 1]);
+};
+
+const explainedVarianceNegative: Check = (series, t) => {
+  const { steps, values } = finitePoints(series['val/explained_variance']);
+  // The critic starts from scratch: judge it only after a few windows of training.
+  if (values.length < 2 * t.window) return null;
+  const recent = mean(values.slice(-t.window));
+  if (recent >= 0) return null;
+  return alert('explained_variance_negative', 'warning',
+    `Explained variance of the value function is ${fmt(recent)} over the last ${t.window} steps: the critic predicts returns worse than their mean`,
+    'The advantages are mostly noise: lower the learning rate, raise ppo.vf_coef or ppo.num_ppo_epochs, initialise the critic from a reward model, or check that rewards are not random.',
     steps[steps.length - 1]);
 };
 
@@ -159,8 +228,8 @@ const clippedHigh: Check = (series, t) => {
     steps[steps.length - 1]);
 };
 
-const lengthHacking: Check = (series, t) => {
-  const reward = finitePoints(series['reward']).values;
+const lengthHacking: Check = (series, t, v) => {
+  const reward = finitePoints(series[v.reward]).values;
   const len = finitePoints(series['completions/mean_length']);
   if (reward.length < 2 * t.window || len.values.length < 2 * t.window) return null;
   const rewardRise = mean(reward.slice(-t.window)) - mean(reward.slice(0, t.window));
@@ -169,15 +238,21 @@ const lengthHacking: Check = (series, t) => {
   if (rewardRise <= 0 || earlyLen <= 0 || recentLen < earlyLen * t.lengthGrowthFactor) return null;
   return alert('length_explosion', 'warning',
     `Reward rose while mean completion length grew ${fmt(recentLen / earlyLen)}x (${fmt(earlyLen)} -> ${fmt(recentLen)} tokens)`,
-    'Possible reward hacking: read the longest completions in the Samples viewer; add a length penalty or cap, or use loss_type dr_grpo/dapo.',
-    len.steps[len.steps.length - 1]);
+    v.lengthHint, len.steps[len.steps.length - 1]);
 };
 
-const CHECKS: Check[] = [nonFinite, rewardStuckZero, zeroStd, entropyCollapse, klSpike, clippedHigh, lengthHacking];
+/** The checks that make sense for each algorithm: zero-std groups and the reference KL only mean something for GRPO;
+ * PPO has a critic to watch and a KL between the rollout and updated policies. */
+const CHECKS: Record<Algorithm, Check[]> = {
+  grpo: [nonFinite, rewardStuckZero, zeroStd, entropyCollapse, klSpike, clippedHigh, lengthHacking],
+  ppo: [nonFinite, rewardStuckZero, entropyCollapse, approxKlSpike, valueLossExploding, explainedVarianceNegative, clippedHigh, lengthHacking],
+};
 
 /** Every alert that holds for the run now, most severe first. */
-export function computeHealthAlerts(series: Record<string, MetricSeries>, thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS): HealthAlert[] {
-  const out = CHECKS.map((c) => c(series, thresholds)).filter((a): a is HealthAlert => a !== null);
+export function computeHealthAlerts(series: Record<string, MetricSeries>, thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS,
+  algorithm: string | null = 'grpo'): HealthAlert[] {
+  const a = algorithmOf(algorithm);
+  const out = CHECKS[a].map((c) => c(series, thresholds, VOCABULARY[a])).filter((x): x is HealthAlert => x !== null);
   const rank = { error: 0, warning: 1, info: 2 } as const;
   return out.sort((a, b) => rank[a.level] - rank[b.level]);
 }
@@ -187,7 +262,7 @@ export function alertsOf(summary: RunSummary, series: Record<string, MetricSerie
   const fromTrainer: HealthAlert[] = summary.alerts.map((a) => ({
     code: a.code, level: a.level, message: a.message, hint: a.hint ?? '', step: a.step ?? null, source: 'trainer',
   }));
-  const computed = computeHealthAlerts(series, thresholds);
+  const computed = computeHealthAlerts(series, thresholds, summary.algorithm);
   // A trainer alert with the same code says the same thing with the trainer's own numbers: keep that one.
   const trainerCodes = new Set(fromTrainer.map((a) => a.code));
   return [...computed.filter((a) => !trainerCodes.has(a.code)), ...fromTrainer];

@@ -2,6 +2,7 @@
 // supervised warm start runs, else step / max steps), reward, elapsed time and ETA. No `vscode` import.
 import type { RunSummary } from '../runs/types';
 import type { CheckpointEvent } from '../../schemas/generated/trainerEvent';
+import { algorithmLabel } from '../runs/algorithm';
 
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -75,9 +76,10 @@ export function treeLabel(run: RunSummary, badgeText?: string): string {
   return [where, reward ? `r ${reward}` : undefined, badgeText].filter(Boolean).join(' · ');
 }
 
+/** "grpo-demo · PPO · 5m 03s": the run's name, its algorithm (GRPO and PPO runs sit side by side), its time. */
 export function treeDescription(run: RunSummary, now: number): string {
   const elapsed = elapsedMs(run, now);
-  return elapsed === undefined ? run.id : `${run.id} · ${formatDuration(elapsed)}`;
+  return [run.id, algorithmLabel(run.algorithm), elapsed === undefined ? undefined : formatDuration(elapsed)].filter(Boolean).join(' · ');
 }
 
 export function statusBarText(run: RunSummary, now: number): string {

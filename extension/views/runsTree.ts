@@ -10,6 +10,7 @@ import type { HealthAlert } from '../../webview/protocol';
 import { checkpointText, runAccessibleLabel, treeDescription, treeLabel } from './runPresentation';
 import { RunHealthCache, healthBadge } from './runHealthBadge';
 import { readHealthThresholds } from '../panels/settings';
+import { algorithmLabel } from '../runs/algorithm';
 
 export type RunsTreeNode = { kind: 'run'; runId: string } | { kind: 'checkpoint'; runId: string; checkpoint: CheckpointEvent };
 
@@ -86,7 +87,7 @@ function runItem(run: RunSummary, alerts: HealthAlert[]): vscode.TreeItem {
   item.resourceUri = vscode.Uri.file(run.dir);
   const tip = new vscode.MarkdownString();
   tip.appendMarkdown(`**${run.id}** — ${run.status}\n\n`);
-  tip.appendText(`${run.algorithm ?? 'grpo'} · ${run.model ?? '?'} · ${run.device ?? '?'}\n${run.dir}`);
+  tip.appendText(`${algorithmLabel(run.algorithm)} · ${run.model ?? '?'} · ${run.device ?? '?'}\n${run.dir}`);
   if (run.error) tip.appendText(`\n\nError: ${run.error}`);
   if (run.malformedLines) tip.appendText(`\n\n${run.malformedLines} malformed line(s) in events.jsonl skipped`);
   appendHealth(tip, alerts);

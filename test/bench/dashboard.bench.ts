@@ -7,9 +7,19 @@
 //     hovers and the page scrolls; and the cost of a zoom (every visible chart redrawn).
 //  3. The samples viewer with 10,000 samples in one step: render time, search/sort time, frame times while scrolling.
 // Options: --seconds N (latency phase, default 15), --poll MODE[,MODE] where MODE is a poll period in ms, with
-// "+watch" for fs.watch on top (default 1000+watch,1000,50).
+// "+watch" for fs.watch on top (default 1000+watch,1000,50), --only PHASE[,PHASE] of latency,dashboard,samples.
+// --peer REF (default efa5d2c, the dashboard before its level-of-detail cache; "none" to skip) builds that commit's
+// dashboard bundle from git and measures it beside the current one in the same invocation, alternating A B / B A for
+// --rounds N (default 2), and prints the medians and their ratio (current / peer) for the 1 s poll + fs.watch latency
+// and the streaming frames. Issue 14's targets are printed against the current bundle's medians: event -> point p95
+// under 100 ms at 20 events/s, frame p95 under 33 ms while points stream into 100k-point charts.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { performance } from 'node:perf_hooks';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as esbuild from 'esbuild';
 import { startHarness, openPanel, type OpenedPage } from '../webview/helpers/webviewPage';
 import { RunsFolder } from '../webview/helpers/runFixture';
 import { runStartedEvent, stepEvents, makeSamples, type RecordedRunOptions } from '../webview/helpers/recordedRun';
@@ -22,12 +32,46 @@ import type { TrainerEvent } from '../../schemas/generated/trainerEvent';
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const SECONDS = Number(arg('seconds', '15'));
 const MODES = arg('poll', '1000+watch,1000,50').split(',').map((m) => ({ pollMs: parseInt(m, 10), watch: m.endsWith('+watch') }));
+const ONLY = arg('only', 'latency,dashboard,samples').split(',');
+const PEER = arg('peer', 'efa5d2c');
+const ROUNDS = Number(arg('rounds', '2'));
+const TARGETS = { latencyP95Ms: 100, streamingFrameP95Ms: 33 };
+const verdicts: string[] = [];
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function quantile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+}
+
+function verdict(what: string, p95: number, target: number): void {
+  verdicts.push(`${p95 < target ? 'MET    ' : 'MISSED '} ${what}: p95 ${p95.toFixed(1)} ms (target < ${target} ms)`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A bundle to measure: the current build, or the peer commit's dashboard built into a temporary folder. */
+interface Side { label: string; dist: string }
+const ROOT = path.resolve(__dirname, '../../..');
+const CURRENT: Side = { label: 'current', dist: path.join(ROOT, 'dist', 'webview') };
+
+async function buildPeer(ref: string): Promise<Side & { dispose(): void }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rlstudio-peer-'));
+  const tar = execFileSync('git', ['archive', ref, 'webview', 'extension', 'schemas'], { cwd: ROOT, maxBuffer: 1 << 28 });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  await esbuild.build({ entryPoints: [path.join(dir, 'webview/dashboard/main.ts')], outfile: path.join(dir, 'dist/dashboard.js'), bundle: true,
+    platform: 'browser', format: 'iife', target: 'es2022', nodePaths: [path.join(ROOT, 'node_modules')], logLevel: 'warning' });
+  return { label: `peer ${ref}`, dist: path.join(dir, 'dist'), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 function stats(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  const q = (p: number) => quantile(s, p);
   return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
 }
 
@@ -58,8 +102,8 @@ async function frameTimes(p: OpenedPage, ms: number, during: () => Promise<void>
   return p.page.evaluate(() => { const g = globalThis as any; g.__framesOn = false; return g.__frames.slice(1); });
 }
 
-async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }): Promise<void> {
-  const h = await startHarness();
+async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, side: Side = CURRENT): Promise<number> {
+  const h = await startHarness(side.dist);
   const runs = new RunsFolder();
   const o: RecordedRunOptions = { runId: 'bench-live', maxSteps: 100_000, seed: 5 };
   // with a pid, like the real trainer: the store sees a live run (and watches it when asked to)
@@ -100,10 +144,12 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }): P
     const first = drawn.find((d) => d[0] >= step);
     if (first) lat.push(first[1] - at);
   }
-  console.log(`event appended -> point drawn, 20 events/s for ${SECONDS}s, store poll ${pollMs} ms${watch ? ' + fs.watch' : ' only'}: ${stats(lat)}`);
+  const mode = `store poll ${pollMs} ms${watch ? ' + fs.watch' : ' only'}`;
+  console.log(`[${side.label}] event appended -> point drawn, 20 events/s for ${SECONDS}s, ${mode}: ${stats(lat)}`);
   store.dispose();
   runs.dispose();
   await h.close();
+  return quantile(lat, 0.95);
 }
 
 function bigSeries(steps: number): Record<string, SeriesData> {
@@ -123,8 +169,8 @@ function bigSeries(steps: number): Record<string, SeriesData> {
   return out;
 }
 
-async function bigDashboard(): Promise<void> {
-  const h = await startHarness();
+async function bigDashboard(side: Side = CURRENT): Promise<number> {
+  const h = await startHarness(side.dist);
   const N = 100_000;
   const series = bigSeries(N);
   const points = Object.values(series).reduce((n, s) => n + s.steps.length, 0);
@@ -135,7 +181,7 @@ async function bigDashboard(): Promise<void> {
       startedAt: Date.now() / 1000 - 3600, finishedAt: null, lastEventAt: Date.now() / 1000, configSummary: [], hasConfig: false, error: null }, series, alerts: [] }],
   });
   await p.page.waitForSelector('.card[data-card="reward"][data-drawn]');
-  console.log(`dashboard: ${N.toLocaleString('en-US')} steps x ${Object.keys(series).length} metrics = ${points.toLocaleString('en-US')} points; init message to first charts drawn ${(now() - t).toFixed(0)} ms`);
+  console.log(`[${side.label}] dashboard: ${N.toLocaleString('en-US')} steps x ${Object.keys(series).length} metrics = ${points.toLocaleString('en-US')} points; init message to first charts drawn ${(now() - t).toFixed(0)} ms`);
   const o: RecordedRunOptions = { runId: 'bench-big', maxSteps: N * 2, seed: 9 };
   let step = N;
   const live = async () => {
@@ -148,7 +194,28 @@ async function bigDashboard(): Promise<void> {
       await sleep(50);
     }
   };
-  console.log(`  frames while 20 points/s stream in: ${stats(await frameTimes(p, 5000, live))}`);
+  // How busy the renderer's main thread was (CDP Performance metrics: wall-clock time inside tasks, so a busy machine
+  // inflates it too) and how many chart redraws that bought.
+  const cdp = await p.page.context().newCDPSession(p.page);
+  await cdp.send('Performance.enable');
+  const busy = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  await p.page.evaluate(() => {
+    const g = globalThis as any;
+    g.__redraws = 0;
+    g.__redrawWatch = new g.MutationObserver((list: unknown[]) => { g.__redraws += list.length; });
+    for (const c of g.document.querySelectorAll('.card')) g.__redrawWatch.observe(c, { attributes: true, attributeFilter: ['data-drawn'] });
+  });
+  const before = await busy();
+  const t0 = now();
+  const streaming = await frameTimes(p, 5000, live);
+  const after = await busy();
+  const wall = (now() - t0) / 1000;
+  const ms = (k: string) => ((after[k] - before[k]) * 1000) / wall;
+  console.log(`  frames while 20 points/s stream in: ${stats(streaming)}`);
+  const redraws: number = await p.page.evaluate(() => { const g = globalThis as any; g.__redrawWatch.disconnect(); return g.__redraws; });
+  console.log(`  renderer main thread while streaming: ${ms('TaskDuration').toFixed(0)} ms busy per second (script ${ms('ScriptDuration').toFixed(0)}, ` +
+    `layout + style ${(ms('LayoutDuration') + ms('RecalcStyleDuration')).toFixed(0)}); ${redraws} chart redraws, ` +
+    `${((after.TaskDuration - before.TaskDuration) * 1000 / Math.max(1, redraws)).toFixed(1)} ms of main-thread time per redraw`);
   const hover = async () => {
     const box = (await p.page.locator('.card[data-card="reward"] canvas').boundingBox())!;
     for (let i = 0; i < 120; i++) { await p.page.mouse.move(box.x + 50 + (i * 7) % (box.width - 100), box.y + box.height / 2); await sleep(16); }
@@ -170,16 +237,17 @@ async function bigDashboard(): Promise<void> {
   }
   console.log(`  zoom to a step range (all visible charts redrawn): ${stats(zoom)}`);
   await h.close();
+  return quantile(streaming, 0.95);
 }
 
 async function bigSamples(): Promise<void> {
   const h = await startHarness();
   const samples = makeSamples({ runId: 'bench-samples', maxSteps: 10, seed: 4, groups: 625, perGroup: 16 }, 10);
   const p = await openPanel(h, 'samples', { height: 900 });
-  await p.send({ type: 'init', runId: 'bench-samples', steps: [10] });
+  await p.send({ type: 'init', runId: 'bench-samples', steps: [10], evalSteps: [], running: false, logCompletions: true, completionsSteps: 10 });
   await p.waitForPosted('requestSamples');
   const t = now();
-  await p.send({ type: 'samples', runId: 'bench-samples', step: 10, samples });
+  await p.send({ type: 'samples', runId: 'bench-samples', step: 10, source: 'train', samples });
   await p.page.waitForFunction(() => /10000 of 10000 completions/.test((globalThis as any).document.querySelector('.summary').textContent));
   await p.page.evaluate(() => new Promise((res) => (globalThis as any).requestAnimationFrame(res)));
   console.log(`samples: ${samples.length.toLocaleString('en-US')} samples in one step; message to table shown ${(now() - t).toFixed(0)} ms`);
@@ -203,9 +271,35 @@ async function bigSamples(): Promise<void> {
   await h.close();
 }
 
+/** Runs `measure` on the current bundle and the peer, alternating the order each round; prints medians and ratio. */
+async function sideBySide(what: string, sides: Side[], measure: (side: Side) => Promise<number>, target: number): Promise<void> {
+  const got = new Map<string, number[]>(sides.map((s) => [s.label, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const side of r % 2 ? [...sides].reverse() : sides) got.get(side.label)!.push(await measure(side));
+  }
+  const cur = median(got.get(CURRENT.label)!);
+  const peer = sides.length > 1 ? median(got.get(sides[1].label)!) : null;
+  const parts = [...got].map(([label, xs]) => `${label} p95 median ${median(xs).toFixed(1)} ms (${xs.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(`== ${what}: ${parts.join('; ')}${peer ? `; current / peer ${(cur / peer).toFixed(2)}` : ''}`);
+  verdict(what, cur, target);
+}
+
 (async () => {
-  console.log(`dashboard bench on ${process.platform}, node ${process.version}, chromium headless`);
-  for (const mode of MODES) await latency(mode);
-  await bigDashboard();
-  await bigSamples();
+  console.log(`dashboard bench on ${process.platform}, node ${process.version}, chromium headless, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
+  const peer = PEER === 'none' ? undefined : await buildPeer(PEER);
+  const sides = peer ? [CURRENT, peer] : [CURRENT];
+  try {
+    if (ONLY.includes('latency')) {
+      for (const mode of MODES.filter((m) => !(m.pollMs === 1000 && m.watch))) await latency(mode);
+      if (MODES.some((m) => m.pollMs === 1000 && m.watch)) {
+        await sideBySide('event -> point at 20 events/s (store poll 1000 ms + fs.watch, as the extension runs)', sides,
+          (side) => latency({ pollMs: 1000, watch: true }, side), TARGETS.latencyP95Ms);
+      }
+    }
+    if (ONLY.includes('dashboard')) await sideBySide('frames while streaming into 100,000-point charts', sides, bigDashboard, TARGETS.streamingFrameP95Ms);
+    if (ONLY.includes('samples')) await bigSamples();
+  } finally {
+    peer?.dispose();
+  }
+  if (verdicts.length) console.log(`issue 14 targets (current bundle, medians over ${ROUNDS} rounds; machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}):\n  ${verdicts.join('\n  ')}`);
 })().catch((e) => { console.error(e); process.exit(1); });

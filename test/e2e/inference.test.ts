@@ -6,13 +6,13 @@
 // `python -m rlstudio serve` from the repo's .venv.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { startCodeServer, REPO_ROOT } from './harness/codeServer';
 import { E2eSession } from './harness/session';
-import { openWorkbench, runCommand, waitForRow, clickContextMenu, webviewWith, runRow } from './harness/workbench';
-import { runDirs } from './harness/files';
+import { openWorkbench, clickContextMenu, webviewWith } from './harness/workbench';
+import { servePids } from './harness/files';
+import { trainDemoRun, showBestModelRow } from './harness/demoCheckpoint';
 
 const session = new E2eSession('inference');
 const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => session.step(name, fn);
@@ -22,31 +22,13 @@ test('Try This Checkpoint: a streamed, scored answer; A/B against the base; a ba
   const python = path.join(REPO_ROOT, '.venv/bin/python');
   assert.ok(existsSync(python), `${python} missing (bash scripts/bootstrap.sh python)`);
   const server = session.server = await step('code-server up', () => startCodeServer({ 'rlstudio.pythonPath': python }));
-  const demo = path.join(server.workspace, 'rlstudio-demo');
-  const env = { ...process.env, OMP_NUM_THREADS: '1' };
-  await step('demo run trained from a terminal (2 steps, an eval that writes best_model)', async () => {
-    execFileSync(python, ['-m', 'rlstudio', 'demo-data', '--kind', 'arithmetic', '--out', demo], { env, stdio: 'ignore' });
-    const configFile = path.join(demo, 'arithmetic.rlstudio.json');
-    const cfg = JSON.parse(readFileSync(configFile, 'utf8'));
-    cfg.warm_start = { ...cfg.warm_start, steps: 0 };
-    cfg.training = { ...cfg.training, max_steps: 2, per_device_train_batch_size: 16 };
-    cfg.eval = { ...cfg.eval, enabled: true, eval_steps: 2, max_samples: 8 };
-    cfg.checkpointing = { ...cfg.checkpointing, save_steps: 2 };
-    writeFileSync(configFile, JSON.stringify(cfg, null, 2));
-    execFileSync(python, ['-m', 'rlstudio', 'train', '--config', configFile], { env, stdio: 'ignore', cwd: demo, timeout: 180_000 });
-  });
-  const runDir = runDirs(path.join(demo, 'runs'))[0];
-  assert.ok(runDir && existsSync(path.join(runDir, 'best_model')), `a run with best_model/ under ${demo}/runs`);
+  const { runDir, demo } = await step('demo run trained from a terminal (2 steps, an eval that writes best_model)',
+    async () => trainDemoRun(python, server.workspace));
   const id = path.basename(runDir);
 
   const wb = session.wb = await step('workbench loaded', () => openWorkbench(server.url, server.workspace, path.join(server.base, 'chrome-profile')));
   const { page } = wb;
-  await step('the run in the Runs view', async () => {
-    await runCommand(page, 'rlstudio.runs.focus', 'RL Studio: Focus on Runs View');
-    await waitForRow(page, (l) => l.startsWith(`Run ${id}, completed`), `${id} completed`, 60_000);
-    await runRow(page, `Run ${id}, completed`).locator('.monaco-tl-twistie').click();
-    await runRow(page, `Checkpoint best model of run ${id}`).waitFor({ timeout: 15_000 });
-  });
+  await step('the run in the Runs view', () => showBestModelRow(page, id));
   const panel = await step('Try This Checkpoint on its best model loads it in the panel', async () => {
     await clickContextMenu(page, `Checkpoint best model of run ${id}`, 'Try This Checkpoint');
     const view = await webviewWith(page, '.slot-info[data-slot="a"][data-loaded]', 120_000);
@@ -127,16 +109,4 @@ async function until(what: string, timeoutMs: number, probe: () => Promise<boole
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** Pids of `python -m rlstudio serve` processes started for this workspace (their cwd), not other sessions'. */
-function servePids(workspace: string): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return cmd.includes('rlstudio') && cmd.includes('serve') && readlinkSync(`/proc/${pid}/cwd`) === workspace;
-    } catch {
-      return false;
-    }
-  }).map(Number);
 }

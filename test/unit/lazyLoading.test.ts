@@ -12,7 +12,7 @@ test('dist/extension.js evaluates panels, protocol and ajv only on demand', { sk
   const text = readFileSync(BUNDLE, 'utf8');
   if (!/\binit_panels\b/.test(text)) return assert.fail('bundle built with --production (minified): run node scripts/build.mjs');
   const topLevel = text.split('\n').filter((l) => /^(init_\w+\(\);|var \w+ = __toESM\(require_\w+\(\)\);)$/.test(l));
-  const eager = topLevel.filter((l) => /init_(panels|protocol|configValidation|configDiagnostics|dashboardPanel|samplesPanel|inferencePanel|serveClient)\b|require_ajv\b/.test(l));
+  const eager = topLevel.filter((l) => /init_(panels|protocol|configValidation|configDiagnostics|dashboardPanel|samplesPanel|inferencePanel|serveClient|onnxBackend|exportedModel|tokenizers)\b|require_ajv\b/.test(l));
   assert.deepEqual(eager, []);
   assert.doesNotMatch(text, /chart\.js|Chart\.register/);
 });

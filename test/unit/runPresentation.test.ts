@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunSummary } from '../../extension/runs/types';
-import { runDescription, runAccessibleLabel, statusBarText, etaMs, formatDuration, checkpointText } from '../../extension/views/runPresentation';
+import { runDescription, runAccessibleLabel, statusBarText, etaMs, formatDuration, checkpointText, treeDescription } from '../../extension/views/runPresentation';
 
 const run = (over: Partial<RunSummary>): RunSummary => ({
   id: 'demo-1', dir: '/r/demo-1', status: 'running', step: 10, maxSteps: 40, algorithm: 'grpo', model: 'builtin:tiny',
@@ -20,6 +20,10 @@ test('tree description, accessible label and status bar', () => {
   assert.equal(etaMs(done, now), undefined);
   assert.equal(runDescription(run({ status: 'unknown' }), now).split(' · ')[0], 'ended without a final event');
   assert.equal(formatDuration(3_723_000), '1h 02m');
+  // the Runs view says which algorithm each run trains with; a run from before the field existed was GRPO
+  assert.equal(treeDescription(run({}), now), 'demo-1 · GRPO · 1m 40s');
+  assert.equal(treeDescription(run({ algorithm: 'ppo', startedAt: null }), now), 'demo-1 · PPO');
+  assert.equal(treeDescription(run({ algorithm: null }), now), 'demo-1 · GRPO · 1m 40s');
 });
 
 test('checkpoint rows say each thing once', () => {

@@ -82,7 +82,8 @@ test('every chart group renders with the points the run wrote, then updates live
   const u = feeds[0].update(await runs.refresh(RUN_A.runId));
   assert.equal(u.kind, 'append');
   await p.send({ type: 'append', runId: RUN_A.runId, series: (u as any).series });
-  await p.page.waitForFunction(() => (globalThis as any).document.querySelector('.card[data-card="reward"]').dataset.lastStep === '135');
+  // cards are redrawn a few per frame: wait for the ones read below
+  await p.page.waitForFunction(() => ['reward', 'kl'].every((id) => (globalThis as any).document.querySelector(`.card[data-card="${id}"]`).dataset.lastStep === '135'));
   const after = await cardData(p);
   assert.equal(after['reward'].drawn['reward'], 135);
   assert.equal(after['kl'].drawn['kl'], 135);

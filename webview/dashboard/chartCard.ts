@@ -6,7 +6,8 @@ import {
 } from 'chart.js';
 import { h, formatNumber } from '../shared/dom';
 import type { CardSpec, LineSpec } from './chartGroups';
-import { decimate, type Point, type RawSeries } from './rawSeries';
+import type { RawSeries } from './rawSeries';
+import { decimate, type Point } from './decimation';
 import { band, type SeriesStore } from './seriesStore';
 import { withAlpha, type ChartTheme } from './theme';
 import { flatSeriesBounds, tickDigits } from './axes';

@@ -13,6 +13,7 @@ import { renderHeader } from './header';
 import { renderConfigDiff } from './configDiffTable';
 import { renderAlerts } from './alerts';
 import { Toolbar } from './toolbar';
+import { latestStepTiming, stepTimeReading, TIMING_PREFIX } from './stepTime';
 
 interface DashboardState {
   runIds: string[];
@@ -106,9 +107,20 @@ function renderAlertList(): void {
   alertsEl.replaceChildren(renderAlerts(state.runIds.map((runId) => ({ runId, alerts: alerts.get(runId) ?? [] })), state.runIds.length > 1));
 }
 
+/** The speed group's one-line reading of where each shown run's latest step went. */
+const speedReading = h('div', { class: 'group-reading', 'aria-live': 'polite' });
+function renderSpeedReading(): void {
+  const names = store.names(state.runIds);
+  const lines = state.runIds.map((id) => {
+    const text = stepTimeReading(names, latestStepTiming(names, (m) => store.get(id, m)));
+    return text ? h('p', { class: 'step-time-reading', 'data-run': id }, state.runIds.length > 1 ? `${id}: ${text}` : `Latest step: ${text}`) : null;
+  }).filter((x): x is HTMLParagraphElement => x !== null);
+  speedReading.replaceChildren(...lines);
+}
+
 /** Adds cards for new metrics and drops cards whose metrics are gone, keeping group order. */
 function syncCards(): void {
-  const specs = buildCards(store.names(state.runIds));
+  const specs = buildCards(store.names(state.runIds), state.runIds.map((id) => headers.get(id)?.algorithm ?? null));
   const wanted = new Map<string, CardSpec>(specs.map((s) => [s.id, s]));
   for (const [id, card] of cards) {
     if (JSON.stringify(wanted.get(id)) !== JSON.stringify(card.spec)) { card.destroy(); cards.delete(id); }
@@ -122,34 +134,46 @@ function syncCards(): void {
       if (!card) { card = new ChartCard(spec, cardContext, visibility); cards.set(spec.id, card); }
       grid.append(card.el);
     }
-    return h('section', { class: 'group', 'data-group': g.id }, h('h2', { class: 'group-title' }, g.title), grid);
+    return h('section', { class: 'group', 'data-group': g.id }, h('h2', { class: 'group-title' }, g.title), g.id === 'speed' ? speedReading : null, grid);
   }).filter((x): x is HTMLElement => x !== null);
   groupsEl.replaceChildren(...sections);
   emptyEl.hidden = cards.size > 0;
+  renderSpeedReading();
 }
 
 let frame = 0;
 let timer = 0;
-let lastEnd = 0;
-let lastCost = 0;
+/** No redraw starts before this time (performance.now()). */
+let paceUntil = 0;
 const dirtyCards = new Set<ChartCard>();
-/** Redraws dirty cards on the next frame, but leaves at least twice the last redraw's time free between redraws:
- * with 100k-point series a redraw can take tens of ms, and live points must not starve scrolling and hovering. */
+/** Time a frame may spend redrawing cards before the rest wait for a later frame (at least one card per frame). */
+const FRAME_BUDGET_MS = 8;
+/** Redraws dirty cards a few per frame: with 100k-point series a redraw of every visible card takes longer than a
+ * frame. A card that changes again while it waits keeps its place; one redrawn goes to the back of the queue. */
 function scheduleRender(which: Iterable<ChartCard>): void {
   for (const c of which) { c.markDirty(); dirtyCards.add(c); }
   if (frame || timer) return;
-  const go = () => { timer = 0; frame = requestAnimationFrame(runRender); };
-  const wait = lastEnd + 2 * lastCost - performance.now();
-  if (wait > 0) timer = window.setTimeout(go, wait); else go();
+  const wait = paceUntil - performance.now();
+  if (wait > 0) timer = window.setTimeout(() => { timer = 0; frame = requestAnimationFrame(runRender); }, wait);
+  else frame = requestAnimationFrame(runRender);
 }
 function runRender(): void {
-  frame = 0;
-  const t = performance.now();
-  const list = [...dirtyCards];
-  dirtyCards.clear();
-  for (const c of list) c.render();
-  lastEnd = performance.now();
-  lastCost = lastEnd - t;
+  const start = performance.now();
+  for (const c of dirtyCards) {
+    dirtyCards.delete(c);
+    c.render();
+    if (performance.now() - start >= FRAME_BUDGET_MS) break;
+  }
+  const script = performance.now() - start;
+  // A redraw's cost includes the canvas paint after this callback, so it is read at the next frame. Twice that is
+  // left idle before the next redraw: live points never take more than a third of the page's time from scrolling
+  // and hovering, however heavy the charts.
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    const cost = Math.max(script, performance.now() - start - 1000 / 60);
+    paceUntil = performance.now() + 2 * cost;
+    if (dirtyCards.size) scheduleRender([]);
+  });
 }
 function renderAll(): void { scheduleRender(cards.values()); }
 
@@ -169,13 +193,17 @@ function onMessage(m: ToDashboard): void {
       const { changed, newNames } = store.append(m.runId, m.series);
       if (newNames) { syncCards(); renderAll(); return; }
       const names = new Set(changed);
+      if (changed.some((n) => n === 'step_time' || n.startsWith(TIMING_PREFIX))) renderSpeedReading();
       scheduleRender([...cards.values()].filter((c) => c.spec.lines.some((l) => names.has(l.metric) || (l.std && names.has(l.std)))));
       break;
     }
-    case 'header':
+    case 'header': {
+      const algorithmChanged = headers.get(m.header.id)?.algorithm !== m.header.algorithm;
       headers.set(m.header.id, m.header);
       renderHeaders();
+      if (algorithmChanged) { syncCards(); renderAll(); }
       break;
+    }
     case 'alerts':
       alerts.set(m.runId, m.alerts);
       renderAlertList();

@@ -6,7 +6,7 @@ import type { Sample } from '../../schemas/generated/trainerEvent';
 import { isToSamples, type FromSamples, type SampleSource, type SampleSteps, type ToSamples } from '../protocol';
 import { channel, listen } from '../shared/vscodeApi';
 import { h } from '../shared/dom';
-import { arrange, rewardColumns, SORT_LABELS, type SortKey, emptyMessage, sampleChoices, choiceKey, latestChoice, type SampleChoice } from './model';
+import { arrange, columnsOf, type Columns, SORT_LABELS, type SortKey, emptyMessage, sampleChoices, choiceKey, latestChoice, type SampleChoice } from './model';
 import { renderGroup } from './table';
 
 interface SamplesState {
@@ -79,7 +79,7 @@ function render(): void {
     summary.textContent = '';
     return;
   }
-  const cols = rewardColumns(current.samples);
+  const cols = columnsOf(current.samples);
   const groups = arrange(current.samples, state.sort, state.search);
   const expanded = new Set(state.expanded);
   const shown = groups.reduce((n, g) => n + g.samples.length, 0);
@@ -92,7 +92,7 @@ function render(): void {
 /** Groups are added in chunks as the user scrolls near the end, so a step with 10,000 samples opens at once. */
 const CHUNK = 40;
 let moreObserver: IntersectionObserver | undefined;
-function renderChunk(groups: ReturnType<typeof arrange>, from: number, cols: string[], expanded: Set<string>): void {
+function renderChunk(groups: ReturnType<typeof arrange>, from: number, cols: Columns, expanded: Set<string>): void {
   moreObserver?.disconnect();
   const frag = document.createDocumentFragment();
   for (const g of groups.slice(from, from + CHUNK)) frag.append(renderGroup(g, cols, expanded, onToggle));

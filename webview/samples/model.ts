@@ -25,6 +25,28 @@ export function rewardColumns(samples: Sample[]): string[] {
   return [...seen];
 }
 
+/** Columns the reward functions added with log_extra (TRL 1.16), over all samples, in first-seen order. */
+export function extraColumns(samples: Sample[]): string[] {
+  const seen = new Set<string>();
+  for (const s of samples) for (const k of Object.keys(s.extra ?? {})) seen.add(k);
+  return [...seen];
+}
+
+/** The table's variable columns: one per reward function, then one per log_extra column. */
+export interface Columns { rewards: string[]; extras: string[] }
+
+export function columnsOf(samples: Sample[]): Columns {
+  return { rewards: rewardColumns(samples), extras: extraColumns(samples) };
+}
+
+/** An extra column's value as the cell shows it: numbers formatted by the caller, booleans as yes/no, absent as null. */
+export function extraCell(v: string | number | boolean | null | undefined): { text: string; numeric: boolean } | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean') return { text: v ? 'yes' : 'no', numeric: false };
+  if (typeof v === 'number') return { text: String(v), numeric: true };
+  return { text: v, numeric: false };
+}
+
 export function arrange(samples: Sample[], sort: SortKey, search: string): SampleGroup[] {
   const needle = search.trim().toLowerCase();
   const groups = new Map<number, SampleGroup>();

@@ -1,9 +1,9 @@
 // One prompt group as a table: per completion the total reward, each reward function (n/a for null), advantage,
-// length, truncated, the text, and on click the tokens with the loss mask. All model text goes in as Text nodes, with
+// length, truncated, the columns reward functions added with log_extra, the text, and on click the tokens with the loss mask. All model text goes in as Text nodes, with
 // hidden bidi and zero-width characters shown as marks (modelText) rather than obeyed.
 import { h, formatNumber, modelText } from '../shared/dom';
-import type { SampleGroup } from './model';
-import { tokenView } from './model';
+import type { Columns, SampleGroup } from './model';
+import { extraCell, tokenView } from './model';
 
 export function sampleKey(group: number, position: number): string {
   return `${group}:${position}`;
@@ -36,12 +36,23 @@ function tokenRow(s: SampleGroup['samples'][number], columns: number): HTMLEleme
   return h('tr', { class: 'token-row' }, cell);
 }
 
-export function renderGroup(g: SampleGroup, rewardCols: string[], expanded: Set<string>, onToggle: (key: string, open: boolean) => void): HTMLElement {
+/** A log_extra cell: what a reward function logged for this completion, as text (it may hold model output). */
+function extraTd(column: string, v: string | number | boolean | null | undefined): HTMLElement {
+  const cell = extraCell(v);
+  if (!cell) return h('td', { class: 'na extra', 'data-extra': column }, '—');
+  if (cell.numeric) return h('td', { class: 'num extra', 'data-extra': column }, formatNumber(v as number));
+  return h('td', { class: 'extra', 'data-extra': column, title: cell.text }, ...modelText(cell.text));
+}
+
+export function renderGroup(g: SampleGroup, cols: Columns, expanded: Set<string>, onToggle: (key: string, open: boolean) => void): HTMLElement {
+  const rewardCols = cols.rewards;
   const head = h('tr', {},
     h('th', {}, '#'), h('th', { class: 'num' }, 'reward'),
     ...rewardCols.map((c) => h('th', { class: 'num reward-col', 'data-reward': c }, c)),
-    h('th', { class: 'num' }, 'advantage'), h('th', { class: 'num' }, 'length'), h('th', {}, 'truncated'), h('th', { class: 'completion-col' }, 'completion'));
-  const columns = 6 + rewardCols.length;
+    h('th', { class: 'num' }, 'advantage'), h('th', { class: 'num' }, 'length'), h('th', {}, 'truncated'),
+    ...cols.extras.map((c) => h('th', { class: 'extra-col', 'data-extra': c, title: 'logged by a reward function (log_extra)' }, ...modelText(c))),
+    h('th', { class: 'completion-col' }, 'completion'));
+  const columns = 6 + rewardCols.length + cols.extras.length;
   const body = h('tbody');
   for (const s of g.samples) {
     const key = sampleKey(g.group, s.position);
@@ -56,6 +67,7 @@ export function renderGroup(g: SampleGroup, rewardCols: string[], expanded: Set<
       h('td', { class: `num advantage ${adv > 0 ? 'pos' : adv < 0 ? 'neg' : ''}` }, formatNumber(adv)),
       h('td', { class: 'num' }, String(s.length)),
       h('td', { class: s.truncated ? 'truncated yes' : 'truncated' }, s.truncated ? 'yes' : 'no'),
+      ...cols.extras.map((c) => extraTd(c, s.extra?.[c])),
       h('td', { class: 'completion-col' }, h('pre', { class: 'completion' }, ...modelText(s.completion))));
     body.append(row);
     let tokens: HTMLElement | null = expanded.has(key) ? tokenRow(s, columns) : null;

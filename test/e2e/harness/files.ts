@@ -1,5 +1,5 @@
 // Reading the run directory and the extension's log from the test side (the ground truth the UI is compared with).
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 
 export interface EventLine { type: string; step?: number; status?: string; [k: string]: unknown }
@@ -82,4 +82,16 @@ export async function killTrainers(runsFolder: string, graceMs = 10_000): Promis
     }
   }
   return killed;
+}
+
+/** Pids of `python -m rlstudio serve` processes started for this workspace (their cwd), not other sessions'. */
+export function servePids(workspace: string): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return cmd.includes('rlstudio') && cmd.includes('serve') && readlinkSync(`/proc/${pid}/cwd`) === workspace;
+    } catch {
+      return false;
+    }
+  }).map(Number);
 }

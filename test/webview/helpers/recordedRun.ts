@@ -2,6 +2,7 @@
 // samples with tokens and loss masks, eval, a checkpoint, a trainer alert and one non-finite step. Deterministic
 // (seeded) so tests can count exactly what each chart must show.
 import type { TrainerEvent, Sample } from '../../../schemas/generated/trainerEvent';
+import { mulberry32 } from '../../../extension/inference/onnx/sampling';
 
 export const REWARD_FNS = ['accuracy', 'format'];
 
@@ -19,16 +20,7 @@ export interface RecordedRunOptions {
 }
 
 /** mulberry32: consecutive seeds give uncorrelated streams (an LCG's would show as stripes in the charts). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+const rng = mulberry32;
 
 export function runStartedEvent(o: RecordedRunOptions): TrainerEvent {
   return {

@@ -25,8 +25,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
-  if (!existsSync(path.join(DIST, 'dashboard.js'))) throw new Error(`${DIST}/dashboard.js is missing: run node scripts/build.mjs first`);
+/** `dist`: the folder of built panel bundles to serve (a benchmark serves an older build beside the current one). */
+export async function startHarness(dist: string = DIST): Promise<Harness> {
+  if (!existsSync(path.join(dist, 'dashboard.js'))) throw new Error(`${dist}/dashboard.js is missing: run node scripts/build.mjs first`);
   const served: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -45,9 +46,9 @@ export async function startHarness(): Promise<Harness> {
     const theme = /^\/theme\/(light|dark|high-contrast)\.css$/.exec(url.pathname);
     if (theme) { res.writeHead(200, { 'content-type': 'text/css' }).end(themeCss(theme[1] as ThemeKind)); return; }
     const asset = /^\/dist\/([\w.-]+\.(js|css|map))$/.exec(url.pathname);
-    if (asset && existsSync(path.join(DIST, asset[1]))) {
+    if (asset && existsSync(path.join(dist, asset[1]))) {
       const type = asset[2] === 'js' ? 'text/javascript' : asset[2] === 'css' ? 'text/css' : 'application/json';
-      res.writeHead(200, { 'content-type': type }).end(readFileSync(path.join(DIST, asset[1])));
+      res.writeHead(200, { 'content-type': type }).end(readFileSync(path.join(dist, asset[1])));
       return;
     }
     res.writeHead(404).end();

@@ -85,7 +85,8 @@ def export(checkpoint: str, out_dir: Path) -> dict:
                           output_names=["logits", *past_names(layers, "present")], dynamic_axes=dynamic)
     tokenizer.save_pretrained(out_dir)
     info = {"checkpoint": checkpoint, "kind": files.kind, "layers": layers, "kv_heads": kv_heads, "head_dim": head_dim,
-            "vocab_size": int(model.config.vocab_size), "eos_token_ids": eos_ids(tokenizer, model),
+            "vocab_size": int(model.config.vocab_size), "parameters": sum(p.numel() for p in model.parameters()),
+            "eos_token_ids": eos_ids(tokenizer, model),
             "pad_token_id": tokenizer.pad_token_id,
             "max_position_embeddings": getattr(model.config, "max_position_embeddings", None),
             "data": (files.run_config or {}).get("data"), "export_seconds": time.perf_counter() - started}
