@@ -36,7 +36,15 @@ const SUMMARY_KEYS: Record<Algorithm, SummaryKey[]> = {
     key('delta', 'grpo.delta'),
     key('top entropy quantile', 'grpo.top_entropy_quantile', notDefault(1)),
     key('off-policy mask', 'grpo.off_policy_mask_threshold'),
+    key('aggregation', 'grpo.multi_objective_aggregation', notDefault('sum_then_normalize')),
+    key('dynamic sampling', 'grpo.dynamic_sampling', notDefault(false)),
+    key('steps/generation', 'grpo.steps_per_generation'),
+    key('generation batch', 'grpo.generation_batch_size'),
+    key('entropy coef', 'grpo.entropy_coef', notDefault(0)),
+    key('adaptive entropy', 'grpo.use_adaptive_entropy', notDefault(false)),
+    key('sync ref', 'grpo.sync_ref_model', notDefault(false)),
     key('temperature', 'sampling.temperature'),
+    key('min_p', 'sampling.min_p'),
     key('seed', 'training.seed'),
   ],
   // TRL's PPOConfig names, in the run config's `ppo` block; sampling settings from the shared sampling block.
@@ -61,18 +69,6 @@ const SUMMARY_KEYS: Record<Algorithm, SummaryKey[]> = {
   ],
 };
 
-// Settings that change what a GRPO step trains on, shown only when set away from TRL's default (off).
-const CHANGED_KEYS: [string, string, unknown][] = [
-  ['dynamic sampling', 'grpo.dynamic_sampling', false],
-  ['steps/generation', 'grpo.steps_per_generation', null],
-  ['generation batch', 'grpo.generation_batch_size', null],
-  ['aggregation', 'grpo.multi_objective_aggregation', 'sum_then_normalize'],
-  ['entropy coef', 'grpo.entropy_coef', 0],
-  ['adaptive entropy', 'grpo.use_adaptive_entropy', false],
-  ['sync ref', 'grpo.sync_ref_model', false],
-  ['min_p', 'sampling.min_p', null],
-];
-
 function at(obj: unknown, path: string): unknown {
   let cur = obj;
   for (const part of path.split('.')) {
@@ -88,11 +84,6 @@ export function configSummary(config: unknown, algorithm: string | null = 'grpo'
     const v = at(config, path);
     if (v === undefined || v === null || typeof v === 'object') continue;
     if (when && !when(config, v)) continue;
-    out.push([label, String(v)]);
-  }
-  for (const [label, path, off] of CHANGED_KEYS) {
-    const v = at(config, path);
-    if (v === undefined || v === null || v === off || typeof v === 'object') continue;
     out.push([label, String(v)]);
   }
   const rewards = at(config, 'rewards');
