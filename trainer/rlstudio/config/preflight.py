@@ -31,7 +31,8 @@ def preflight_problems(config: dict, source: str, text: str | None, world_size: 
 
 def _batch(config: dict, at, world_size: int | None) -> list[Problem]:
     world = world_size or config["distributed"]["nproc_per_node"]
-    out = grpo_problems(config, at, world)  # the generation batch's arithmetic and the grpo block's other rules
+    # the generation batch's arithmetic and the grpo block's other rules
+    out = grpo_problems(config, at, world) if config.get("algorithm", "grpo") == "grpo" else []
     if (config.get("eval") or {}).get("enabled") and not config["eval"].get("datasets"):
         out.append(at(("eval", "enabled"), "eval is enabled but eval.datasets is empty"))
     return out
