@@ -67,8 +67,9 @@ export function activate(context: vscode.ExtensionContext): { store: RunStore } 
   const cmd = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(
     log, services.python, tree, view, createRunStatusBar(store), createRunNotifications(store, () => log.show()), { dispose: () => store.dispose() }, { dispose: () => trainers.dispose() },
-    cmd('rlstudio.startGrpoTraining', (arg) => startTraining(services, { grpoOnly: true }, arg)),
-    cmd('rlstudio.startTraining', (arg) => startTraining(services, { grpoOnly: false }, arg)),
+    cmd('rlstudio.startGrpoTraining', (arg) => startTraining(services, { only: 'grpo' }, arg)),
+    cmd('rlstudio.startPpoTraining', (arg) => startTraining(services, { only: 'ppo' }, arg)),
+    cmd('rlstudio.startTraining', (arg) => startTraining(services, {}, arg)),
     cmd('rlstudio.resumeTraining', (arg) => resumeTraining(services, arg)),
     cmd('rlstudio.stopTraining', (arg) => stopTraining(services, arg)),
     cmd('rlstudio.createDemoDataset', () => createDemoDataset(services)),

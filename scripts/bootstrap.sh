@@ -44,6 +44,15 @@ python_part() {
   echo "$want" > .venv/.rlstudio-stamp
 }
 
+# TRL's last release with trl.experimental.ppo (1.12.0), beside the project's TRL 1.16 and never imported by rlstudio:
+# test_ppo_loss.py runs its PPO code in a separate interpreter with PYTHONPATH pointing here.
+trl_ppo_reference_part() {
+  local dir=.venv/trl-ppo-reference
+  [ -f "$dir/trl/experimental/ppo/ppo_trainer.py" ] && return
+  say "installing TRL 1.12.0 (PPO reference for the parity test) into $dir"
+  retry .venv/bin/python -m pip install -q --no-deps --target "$dir" trl==1.12.0
+}
+
 apt_install() {
   if [ "$(id -u)" != 0 ]; then echo "bootstrap: need root to apt-get install $*; install them and re-run" >&2; exit 1; fi
   retry apt-get update -qq
@@ -90,9 +99,9 @@ e2e_part() {
 
 case "${1:-all}" in
   node) node_part ;;
-  python) python_part ;;
+  python) python_part; trl_ppo_reference_part ;;
   chromium) chromium_part ;;
   e2e) e2e_part ;;
-  all) node_part; python_part; chromium_part; e2e_part ;;
+  all) node_part; python_part; trl_ppo_reference_part; chromium_part; e2e_part ;;
   *) echo "usage: bootstrap.sh node|python|chromium|e2e|all" >&2; exit 2 ;;
 esac

@@ -11,6 +11,8 @@ import { RUN_CONFIG_TEMPLATES } from './runConfigTemplates';
 
 const DEMO_KINDS = [
   { label: 'arithmetic', description: 'verifiable answers: integer sums and products (learns in minutes on CPU)' },
+  { label: 'arithmetic-ppo', description: 'the arithmetic demo trained with PPO (a critic, a KL penalty in the reward)' },
+  { label: 'arithmetic-preferences', description: 'preference pairs for the arithmetic demo and a reward-model config' },
   { label: 'finance', description: 'query / context / reference financial-advice prompts with a rule-based reward' },
 ];
 
@@ -44,7 +46,7 @@ export async function createDemoDataset(s: Services): Promise<vscode.Uri | undef
     return { code: result.cancelled ? -1 : result.code, tail: result.tail };
   });
   if (outcome.code === -1) return undefined;
-  const configFile = path.join(outDir, `${kind.label}.rlstudio.json`);
+  const configFile = path.join(outDir, kind.label === 'arithmetic-preferences' ? 'arithmetic.reward-model.json' : `${kind.label}.rlstudio.json`);
   if (outcome.code !== 0 || !existsSync(configFile)) {
     const show = 'Show Log';
     if (await vscode.window.showErrorMessage(`RL Studio: demo-data failed (exit ${outcome.code}): ${outcome.tail.slice(-2).join(' ')}`, show) === show) s.log.show();
@@ -53,9 +55,21 @@ export async function createDemoDataset(s: Services): Promise<vscode.Uri | undef
   const uri = vscode.Uri.file(configFile);
   await vscode.window.showTextDocument(uri);
   await s.updateRunRoots();
+  const start = demoStartCommand(kind.label);
+  if (!start) {  // preference pairs: trained with `python -m rlstudio reward-model train --config <file>`
+    void vscode.window.showInformationMessage(`RL Studio: preference pairs and ${path.basename(configFile)} written to ${vscode.workspace.asRelativePath(outDir)}; train the reward model with: python -m rlstudio reward-model train --config ${configFile}`);
+    return uri;
+  }
   void vscode.window.showInformationMessage(`RL Studio: demo dataset and ${path.basename(configFile)} written to ${vscode.workspace.asRelativePath(outDir)}.`,
-    'Start GRPO Training').then((p) => p && vscode.commands.executeCommand('rlstudio.startGrpoTraining', uri));
+    start.title).then((p) => p && vscode.commands.executeCommand(start.command, uri));
   return uri;
+}
+
+/** The training command offered after writing a demo of this kind (none for preference pairs). */
+export function demoStartCommand(kind: string): { command: string; title: string } | undefined {
+  if (kind === 'arithmetic-preferences') return undefined;
+  return kind === 'arithmetic-ppo' ? { command: 'rlstudio.startPpoTraining', title: 'Start PPO Training' }
+    : { command: 'rlstudio.startGrpoTraining', title: 'Start GRPO Training' };
 }
 
 export async function newRunConfig(s: Services): Promise<vscode.Uri | undefined> {

@@ -18,7 +18,8 @@ function requireTrust(what: string): boolean {
   return false;
 }
 
-export async function startTraining(s: Services, opts: { grpoOnly: boolean }, arg?: unknown): Promise<string | undefined> {
+/** opts.only: the algorithm a "Start GRPO / PPO Training" command is for (a config for another one is refused). */
+export async function startTraining(s: Services, opts: { only?: 'grpo' | 'ppo' }, arg?: unknown): Promise<string | undefined> {
   if (!requireTrust('Training')) return undefined;
   const uri = await pickRunConfig(arg);
   if (!uri) return undefined;
@@ -40,8 +41,8 @@ export async function startTraining(s: Services, opts: { grpoOnly: boolean }, ar
     return undefined;
   }
   const config: RunConfig = result.config;
-  if (opts.grpoOnly && (config.algorithm ?? 'grpo') !== 'grpo') {
-    void vscode.window.showErrorMessage(`RL Studio: ${vscode.workspace.asRelativePath(uri)} is for "${config.algorithm}", not GRPO. Use "Start Training (Algorithm from Config)".`);
+  if (opts.only && (config.algorithm ?? 'grpo') !== opts.only) {
+    void vscode.window.showErrorMessage(`RL Studio: ${vscode.workspace.asRelativePath(uri)} is for "${config.algorithm ?? 'grpo'}", not ${opts.only.toUpperCase()}. Use "Start Training (Algorithm from Config)".`);
     return undefined;
   }
   const python = await s.python.resolve();

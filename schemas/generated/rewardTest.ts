@@ -64,7 +64,7 @@ export interface RewardTest {
 }
 export interface RewardConfig {
   /**
-   * "path/to/file.py:function_name" (relative to this config file) with TRL's signature f(prompts, completions, completion_ids=None, **columns) -> list[float | None], or a built-in: builtin:format_strict, builtin:format_soft, builtin:accuracy, builtin:integer_answer, builtin:tag_count, builtin:soft_overlong, builtin:financial_advice.
+   * "path/to/file.py:function_name" (relative to this config file) with TRL's signature f(prompts, completions, completion_ids=None, **columns) -> list[float | None], or a built-in: builtin:format_strict, builtin:format_soft, builtin:accuracy, builtin:integer_answer, builtin:tag_count, builtin:soft_overlong, builtin:financial_advice; or "reward_model:path/to/folder": a trained reward model (AutoModelForSequenceClassification, num_labels 1, e.g. from `rlstudio reward-model train`) scoring prompt + completion, args device and batch_size.
    */
   function: string;
   /**

@@ -13,9 +13,9 @@ export interface RunConfig {
    */
   name?: string;
   /**
-   * The RL algorithm. grpo: Group Relative Policy Optimization (no critic; advantages from groups of completions per prompt).
+   * The RL algorithm. grpo: Group Relative Policy Optimization (no critic; advantages from groups of completions per prompt). ppo: Proximal Policy Optimization with a critic (value model), a per-token KL penalty against the frozen reference and GAE (TRL's PPOTrainer semantics); its settings are in `ppo`.
    */
-  algorithm?: 'grpo';
+  algorithm?: 'grpo' | 'ppo';
   /**
    * Folder that holds run directories, relative to this config file. Each run gets <output_dir>/<run id>/ with config.json, events.jsonl, trainer.log and checkpoints/.
    */
@@ -30,6 +30,7 @@ export interface RunConfig {
   rewards: [RewardConfig, ...RewardConfig[]];
   sampling?: SamplingConfig;
   grpo?: GrpoConfig;
+  ppo?: PpoConfig;
   training?: TrainingConfig;
   warm_start?: WarmStartConfig;
   eval?: EvalConfig;
@@ -166,7 +167,7 @@ export interface DatasetConfig {
  */
 export interface RewardConfig {
   /**
-   * "path/to/file.py:function_name" (relative to this config file) with TRL's signature f(prompts, completions, completion_ids=None, **columns) -> list[float | None], or a built-in: builtin:format_strict, builtin:format_soft, builtin:accuracy, builtin:integer_answer, builtin:tag_count, builtin:soft_overlong, builtin:financial_advice.
+   * "path/to/file.py:function_name" (relative to this config file) with TRL's signature f(prompts, completions, completion_ids=None, **columns) -> list[float | None], or a built-in: builtin:format_strict, builtin:format_soft, builtin:accuracy, builtin:integer_answer, builtin:tag_count, builtin:soft_overlong, builtin:financial_advice; or "reward_model:path/to/folder": a trained reward model (AutoModelForSequenceClassification, num_labels 1, e.g. from `rlstudio reward-model train`) scoring prompt + completion, args device and batch_size.
    */
   function: string;
   /**
@@ -388,6 +389,88 @@ export interface GrpoConfig {
    * use_adaptive_entropy: target mean per-token entropy in nats, over the loss's tokens (the top_entropy_quantile subset when < 1). TRL's default 0.2 engages only near collapse; set it near the entropy logged early in training.
    */
   entropy_target?: number;
+}
+/**
+ * PPO settings (used when algorithm is "ppo"), with TRL PPOConfig's names and defaults. One rollout batch is per_device_train_batch_size x gradient_accumulation_steps x num_mini_batches prompts, one completion each; it serves num_ppo_epochs x num_mini_batches optimizer steps (training.max_steps counts optimizer steps). Sampling settings (max_completion_length, temperature, top_p, top_k) come from the top-level `sampling` block.
+ *
+ * This interface was referenced by `RunConfig`'s JSON-Schema
+ * via the `definition` "PpoConfig".
+ */
+export interface PpoConfig {
+  /**
+   * Passes over each rollout batch.
+   */
+  num_ppo_epochs?: number;
+  /**
+   * Mini-batches (optimizer steps) per pass over a rollout batch.
+   */
+  num_mini_batches?: number;
+  /**
+   * Weight of the per-token KL penalty against the frozen reference, subtracted from the reward (TRL's kl_coef). 0: no reference is loaded.
+   */
+  kl_coef?: number;
+  /**
+   * k1: log p - log p_ref (unbiased, can be negative); k3: (r - 1) - log r (unbiased, never negative, lower variance).
+   */
+  kl_estimator?: 'k1' | 'k3';
+  /**
+   * Adaptive KL controller (Ziegler et al. 2019): kl_coef starts at kl_coef and moves so the measured objective/kl approaches target. null: a fixed kl_coef.
+   */
+  adaptive_kl?: {
+    /**
+     * Target objective/kl (KL summed over a completion).
+     */
+    target: number;
+    /**
+     * Completions over which the coefficient may move by at most 20%.
+     */
+    horizon?: number;
+  } | null;
+  /**
+   * Clip range of the policy ratio.
+   */
+  cliprange?: number;
+  /**
+   * Weight of the value loss.
+   */
+  vf_coef?: number;
+  /**
+   * Clip range of the value prediction around its rollout-time value.
+   */
+  cliprange_value?: number;
+  /**
+   * Discount factor.
+   */
+  gamma?: number;
+  /**
+   * GAE lambda.
+   */
+  lam?: number;
+  /**
+   * Whiten the per-token rewards (keeping their mean) before GAE.
+   */
+  whiten_rewards?: boolean;
+  /**
+   * Subtracted from the score of a completion that did not end with EOS within max_completion_length.
+   */
+  missing_eos_penalty?: number | null;
+  /**
+   * Entropy bonus: loss minus entropy_coef x the mean token entropy (not in TRL's PPO; 0 leaves it out).
+   */
+  entropy_coef?: number;
+  /**
+   * The value model: a causal-LM backbone with a scalar value head.
+   */
+  critic?: {
+    /**
+     * true: a value head on the policy's own backbone (one model; the value loss also trains the policy's body). false: a separate critic model.
+     */
+    shared_backbone?: boolean;
+    /**
+     * Separate critic only: "policy" (the policy's weights, a new head) or a local folder with a reward model / sequence-classification model (num_labels 1), relative to this config file.
+     */
+    init_from?: string;
+  };
 }
 /**
  * Optimisation, named as in transformers' TrainingArguments.

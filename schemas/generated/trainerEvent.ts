@@ -81,9 +81,9 @@ export interface PhaseEvent {
   time: Time;
   step?: Step;
   /**
-   * warm_start: the optional supervised phase; rl: RL training.
+   * warm_start: the optional supervised phase; rl: RL training. reward_model: training a reward model (`rlstudio reward-model train`).
    */
-  phase: 'warm_start' | 'rl' | 'eval' | 'save';
+  phase: 'warm_start' | 'rl' | 'eval' | 'save' | 'reward_model';
   status: 'started' | 'finished';
   /**
    * Steps the phase will take, when known.
@@ -101,7 +101,7 @@ export interface MetricsEvent {
   type: 'metrics';
   time: Time;
   step: Step;
-  phase?: 'warm_start' | 'rl';
+  phase?: 'warm_start' | 'rl' | 'reward_model';
   epoch?: number;
   metrics: Metrics;
 }

@@ -1,4 +1,4 @@
-"""python -m rlstudio {train, resume, validate, infer, demo-data, demo, rewards}.
+"""python -m rlstudio {train, resume, validate, infer, demo-data, demo, rewards, reward-model}.
 
 Exit codes of train and resume (README): 0 completed, 1 failed, 2 invalid input (nothing trained), 3 refused (the run
 directory is in use or already holds a run), 130 stopped by a signal after checkpointing."""
@@ -56,13 +56,21 @@ def _parser() -> argparse.ArgumentParser:
     ox.add_argument("--tolerance", type=float, default=1e-4, help="largest logit difference the check accepts, relative to the largest logit")
 
     dd = sub.add_parser("demo-data", help="write a demo dataset and a ready config next to it")
-    dd.add_argument("--kind", choices=["arithmetic", "finance"], required=True)
+    dd.add_argument("--kind", choices=["arithmetic", "arithmetic-ppo", "finance", "arithmetic-preferences"], required=True,
+                    help="arithmetic-ppo: the arithmetic demo with a PPO config; arithmetic-preferences: preference "
+                         "pairs for the arithmetic demo and a reward-model config")
     dd.add_argument("--out", required=True)
     dd.add_argument("--max-steps", type=int, default=None)
 
     de = sub.add_parser("demo", help="the learning demo: arithmetic word problems with the tiny model")
     de.add_argument("--out", default=None, help="folder for the data and runs (default: ./demo)")
     de.add_argument("--max-steps", type=int, default=None)
+    de.add_argument("--algorithm", choices=["grpo", "ppo"], default="grpo",
+                    help="ppo: one completion per prompt, a critic, a KL penalty in the reward (default: grpo)")
+
+    from rlstudio.reward_model.cli import add_parser as add_reward_model_parser  # argparse only, no torch
+
+    add_reward_model_parser(sub)
 
     # the parser is declared here, not in rlstudio.rewards, whose import loads torch
     rw = sub.add_parser("rewards", help="test reward functions (JSON in, JSON out; schemas/reward-test.schema.json)")
@@ -108,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from rlstudio.demo.commands import run_demo
 
-            return run_demo(Path(args.out) if args.out else None, args.max_steps)
+            return run_demo(Path(args.out) if args.out else None, args.max_steps, args.algorithm)
+        if args.command == "reward-model":
+            from rlstudio.reward_model.cli import run as reward_model_main
+
+            return reward_model_main(args)
         if args.command == "rewards":
             from rlstudio.rewards.commands import rewards_main
 

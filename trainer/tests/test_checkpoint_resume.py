@@ -42,7 +42,18 @@ CASES = {
     "lora_kl": dict(grpo__beta=0.05, model__lora={"enabled": True, "r": 4, "lora_alpha": 8, "lora_dropout": 0.0},
                     training__learning_rate=3e-2),
     "full_no_kl": dict(grpo__beta=0.0),
+    # PPO: a rollout of 32 prompts serves 2 epochs x 2 mini-batches, so step_3 is mid-batch; the critic (a separate
+    # model, or a value head on the policy) and the adaptive KL coefficient must come back exactly
+    "ppo_critic": dict(algorithm="ppo", ppo={"num_ppo_epochs": 2, "num_mini_batches": 2, "kl_coef": 0.05,
+                                             "adaptive_kl": {"target": 0.5, "horizon": 100}}),
+    "ppo_shared_head": dict(algorithm="ppo", ppo={"num_ppo_epochs": 2, "num_mini_batches": 2, "kl_coef": 0.05,
+                                                  "critic": {"shared_backbone": True}, "entropy_coef": 0.01}),
 }
+
+
+def _critic_weights(run: Path, checkpoint: str) -> dict:
+    folder = run / "checkpoints" / checkpoint
+    return weights(folder / "critic") if (folder / "critic").is_dir() else weights(folder / "value_head")
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -60,7 +71,12 @@ def test_sigint_resume_equals_uninterrupted(tmp_path, case):
     saved = [weights(c / "model") for c in list_checkpoints(a)]
     for step, (before, after) in enumerate(zip(saved, saved[1:]), start=2):
         assert any(not (before[k] == after[k]).all() for k in before), f"step {step} left the weights unchanged"
-    if CASES[case]["grpo__beta"] > 0:
+    ppo = CASES[case].get("algorithm") == "ppo"
+    if ppo:  # the critic learns too, and the second rollout measures a KL against the reference
+        critics = [_critic_weights(a, c.name) for c in list_checkpoints(a)]
+        assert all(any(not (x[k] == y[k]).all() for k in x) for x, y in zip(critics, critics[1:]))
+        assert ma[MAX_STEPS]["objective/kl"] != 0, ma[MAX_STEPS]
+    elif CASES[case]["grpo__beta"] > 0:
         # the policy moves measurably away from its reference (the first steps' KL is below float32's resolution)
         assert all(ma[s]["kl"] > 0 for s in ma if s > 3), {s: ma[s]["kl"] for s in ma}
 
@@ -97,8 +113,11 @@ def test_sigint_resume_equals_uninterrupted(tmp_path, case):
     assert wa.keys() == wb.keys()
     for name in wa:
         assert (wa[name] == wb[name]).all(), name
+    if ppo:
+        ca, cb = _critic_weights(a, f"step_{MAX_STEPS}"), _critic_weights(b, f"step_{MAX_STEPS}")
+        assert ca.keys() == cb.keys() and all((ca[k] == cb[k]).all() for k in ca)
 
-    if CASES[case].get("grpo__num_iterations", 1) > 1:
+    if CASES[case].get("grpo__num_iterations", 1) > 1 or ppo:
         # resume exactly mid-way through a generation batch (step_3 of num_iterations 2 holds the pending batch)
         c = tmp_path / "c"
         shutil.copytree(a, c)

@@ -69,6 +69,19 @@ def test_a_setting_trl_removed_gets_a_located_error_naming_its_replacement(tmp_p
     assert "check the spelling" not in str(e.value)
 
 
+@pytest.mark.parametrize("algorithm,other", [("ppo", "grpo"), ("grpo", "ppo"), (None, "ppo")])
+def test_the_other_algorithms_block_is_a_located_error(tmp_path, algorithm, other):
+    cfg = dict(MINIMAL, **({"algorithm": algorithm} if algorithm else {}), **{other: {"gamma" if other == "ppo" else "beta": 0.5}})
+    text = json.dumps(cfg, indent=2)
+    p = write(tmp_path, text)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if f'"{other}"' in l)
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert f"{p}:{line}: $.{other}: The {other} block is read only when algorithm is \"{other}\"" in str(e.value)
+    # its own block is fine
+    load_config(write(tmp_path, json.dumps(dict(MINIMAL, algorithm=other, **{other: cfg[other]}))))
+
+
 def test_set_overrides(tmp_path):
     p = write(tmp_path, json.dumps(MINIMAL))
     cfg = load_config(p, ["grpo.beta=0.04", "rewards.0.weight=2", "name=abc"])

@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -161,12 +162,20 @@ def _is_json(line: bytes) -> bool:
         return False
 
 
-def test_sigkill_at_random_moments_never_tears_or_loses_a_checkpoint(tmp_path):
-    t_test = time.time()
+ALGORITHMS = {
     # num_iterations 2 puts a mid-generation batch into odd checkpoints; beta > 0 adds the reference log-probs
+    "grpo": dict(grpo__num_iterations=2, grpo__beta=0.04),
+    # a 16-prompt rollout serves 2 epochs x 2 mini-batches: most checkpoints are mid-batch, and each carries the critic
+    "ppo": dict(algorithm="ppo", ppo={"num_ppo_epochs": 2, "num_mini_batches": 2, "kl_coef": 0.04}),
+}
+
+
+@pytest.mark.parametrize("algorithm", list(ALGORITHMS))
+def test_sigkill_at_random_moments_never_tears_or_loses_a_checkpoint(tmp_path, algorithm):
+    t_test = time.time()
     config = learning_setup(tmp_path, training__max_steps=MAX_STEPS, training__per_device_train_batch_size=8,
-                              grpo__num_iterations=2, grpo__beta=0.04, checkpointing__save_steps=1,
-                              checkpointing__keep_last=KEEP_LAST, logging__completions_steps=3)
+                            checkpointing__save_steps=1, checkpointing__keep_last=KEEP_LAST,
+                            logging__completions_steps=3, **ALGORITHMS[algorithm])
     run_dir = tmp_path / "run"
     rng = random.Random(SEED)
     watch = RunWatcher(run_dir)
@@ -240,9 +249,13 @@ def test_sigkill_at_random_moments_never_tears_or_loses_a_checkpoint(tmp_path):
         assert logged[step][0] == clean[step][0], f"step {step} differs from the uninterrupted run"
     w_clean, w_killed = weights(tmp_path / "uninterrupted" / "final"), weights(run_dir / "final")
     assert all((w_clean[k] == w_killed[k]).all() for k in w_clean), "final weights differ from the uninterrupted run"
+    if algorithm == "ppo":
+        c_clean = weights(tmp_path / "uninterrupted" / "checkpoints" / f"step_{MAX_STEPS}" / "critic")
+        c_killed = weights(run_dir / "checkpoints" / f"step_{MAX_STEPS}" / "critic")
+        assert all((c_clean[k] == c_killed[k]).all() for k in c_clean), "final critic differs from the uninterrupted run"
 
     inside = sum(k["inside_write"] for k in kills)
-    summary = (f"crash test (seed {SEED}): {len(kills)} SIGKILLs, {inside} inside a checkpoint write, "
+    summary = (f"crash test ({algorithm}, seed {SEED}): {len(kills)} SIGKILLs, {inside} inside a checkpoint write, "
                f"aimed {dict((m, sum(k['aimed'] == m for k in kills)) for m in ('checkpoint_write', 'after_checkpoint', 'anytime'))}, "
                f"{len(rerun)} steps re-run after a kill with identical metrics, {time.time() - t_test:.0f}s")
     print(summary)

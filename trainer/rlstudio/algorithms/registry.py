@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from rlstudio.algorithms.base import Algorithm
 from rlstudio.algorithms.grpo import GRPO
+from rlstudio.algorithms.ppo import PPO
 
-ALGORITHMS: dict[str, type[Algorithm]] = {GRPO.name: GRPO}
+ALGORITHMS: dict[str, type[Algorithm]] = {GRPO.name: GRPO, PPO.name: PPO}
 
 
 def algorithm_class(name: str) -> type[Algorithm]:

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from rlstudio.config.grpo_rules import grpo_problems
-from rlstudio.config.run_config import Problem, line_of, value_lines
+from rlstudio.config.run_config import Problem, line_of, value_lines, REWARD_MODEL_PREFIX
 from rlstudio.data.datasets import DataError, load_dataset
 from rlstudio.rewards.base import RewardLoadError
 from rlstudio.rewards.loader import builtin_function, split_reference
@@ -31,11 +31,30 @@ def preflight_problems(config: dict, source: str, text: str | None, world_size: 
 
 def _batch(config: dict, at, world_size: int | None) -> list[Problem]:
     world = world_size or config["distributed"]["nproc_per_node"]
-    # the generation batch's arithmetic and the grpo block's other rules
-    out = grpo_problems(config, at, world) if config.get("algorithm", "grpo") == "grpo" else []
+    if config["algorithm"] == "ppo":
+        message = ppo_batch_problem(config, world)
+        out = [at(("training", "per_device_train_batch_size"), message)] if message else []
+    else:  # the generation batch's arithmetic and the grpo block's other rules
+        out = grpo_problems(config, at, world)
     if (config.get("eval") or {}).get("enabled") and not config["eval"].get("datasets"):
         out.append(at(("eval", "enabled"), "eval is enabled but eval.datasets is empty"))
     return out
+
+
+def ppo_batch_problem(config: dict, world_size: int) -> str | None:
+    """PPO's rollout batch is per_device_train_batch_size x gradient_accumulation_steps x ppo.num_mini_batches prompts
+    (TRL's local_batch_size), so its mini-batches divide it by construction; what can still be wrong is checked here
+    (and met again by the PPO algorithm on a resume)."""
+    if world_size > 1:
+        return (f"algorithm ppo runs on one process for now ({world_size} were asked for): set "
+                f"distributed.nproc_per_node to 1, or use grpo across processes")
+    t, p = config["training"], config["ppo"]
+    per_batch = t["per_device_train_batch_size"] * t["gradient_accumulation_steps"] * p["num_mini_batches"]
+    if per_batch < 2:
+        return (f"per_device_train_batch_size {t['per_device_train_batch_size']} x gradient_accumulation_steps "
+                f"{t['gradient_accumulation_steps']} x ppo.num_mini_batches {p['num_mini_batches']} = {per_batch} prompt "
+                f"per rollout batch: PPO whitens advantages over the batch, which needs at least 2")
+    return None
 
 
 def _datasets(config: dict, at) -> list[Problem]:
@@ -70,6 +89,12 @@ def _rewards(config: dict, at) -> list[Problem]:
         try:
             if ref.startswith("builtin:"):
                 builtin_function(ref[len("builtin:"):], dict(rw.get("args") or {}), f"rewards[{i}]")
+                continue
+            if ref.startswith(REWARD_MODEL_PREFIX):  # a folder, checked without loading the model
+                folder = Path(ref[len(REWARD_MODEL_PREFIX):])
+                if not (folder / "config.json").is_file():
+                    out.append(at(path, f"{folder} is not a model folder (no config.json); train a reward model with "
+                                        f"`python -m rlstudio reward-model train` ({where})"))
                 continue
             file, name = split_reference(ref, Path("."), where)
         except RewardLoadError as e:

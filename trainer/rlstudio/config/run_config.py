@@ -13,6 +13,7 @@ from rlstudio.user_errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_PATH = REPO_ROOT / "schemas" / "run-config.schema.json"
+REWARD_MODEL_PREFIX = "reward_model:"  # a rewards entry scored by a trained reward model folder
 
 
 @dataclass
@@ -219,6 +220,8 @@ def schema_problems(config: dict, source: str, text: str | None) -> list[Problem
             message += f" ({hint})" if hint else " (not a known setting here; check the spelling)"
             line = line_of(lines, path + (extra[0],) if extra else path)
         else:
+            if err.validator == "not" and err.schema.get("deprecationMessage"):  # the other algorithm's block
+                message = f"{err.schema['deprecationMessage']} (algorithm is \"{config.get('algorithm', 'grpo')}\")"
             line = line_of(lines, path)
         out.append(Problem(source, line, path, message, source="schema"))
     return out
@@ -258,9 +261,14 @@ def resolve_paths(config: dict, base: Path) -> dict:
             ds["path"] = _resolve(ds["path"], base)
     for rw in config["rewards"]:
         fn = rw["function"]
-        if not fn.startswith("builtin:") and ":" in fn:
+        if fn.startswith(REWARD_MODEL_PREFIX):  # reward_model:<folder>
+            rw["function"] = REWARD_MODEL_PREFIX + _resolve(fn[len(REWARD_MODEL_PREFIX):], base)
+        elif not fn.startswith("builtin:") and ":" in fn:
             file_part, name = fn.rsplit(":", 1)
             rw["function"] = f"{_resolve(file_part, base)}:{name}"
+    critic = (config.get("ppo") or {}).get("critic") or {}
+    if critic.get("init_from", "policy") != "policy":
+        critic["init_from"] = _resolve(critic["init_from"], base)
     model = config["model"]
     if _looks_local(model["name_or_path"], base):
         model["name_or_path"] = _resolve(model["name_or_path"], base)

@@ -73,6 +73,21 @@ def arithmetic_config(max_steps: int) -> dict:
     }
 
 
+def arithmetic_ppo_config(max_steps: int) -> dict:
+    """The arithmetic demo with PPO: the same data, rewards, warm start and eval; one completion per prompt, a value
+    head on the policy's backbone (learning the values shapes the shared body; a separate critic learnt slower here),
+    each rollout of 128 prompts serving 2 epochs x 2 mini-batches."""
+    config = arithmetic_config(max_steps)
+    del config["grpo"]  # the shared sampling block (max_completion_length 12, temperature 1.0) stays
+    config.update(name="arithmetic-ppo-demo", algorithm="ppo",
+                  ppo={"num_ppo_epochs": 2, "num_mini_batches": 2, "kl_coef": 0.05, "kl_estimator": "k1",
+                       "cliprange": 0.2, "vf_coef": 0.5, "cliprange_value": 0.2, "gamma": 1.0, "lam": 0.95,
+                       "critic": {"shared_backbone": True}})
+    config["training"].update(per_device_train_batch_size=64, gradient_accumulation_steps=1, learning_rate=1.5e-3)
+    config["eval"]["eval_steps"] = 160
+    return config
+
+
 def finance_config(max_steps: int) -> dict:
     return {
         "$schema": str(SCHEMA_PATH),
@@ -93,7 +108,11 @@ def finance_config(max_steps: int) -> dict:
 def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    if kind == "arithmetic":
+    if kind == "arithmetic-preferences":  # pairs and a reward-model config, no run config
+        from rlstudio.demo.preference_pairs import write_preference_pairs
+
+        return write_preference_pairs(out)
+    if kind in ("arithmetic", "arithmetic-ppo"):
         from rlstudio.demo.arithmetic import write_arithmetic
 
         paths = write_arithmetic(out)
@@ -101,7 +120,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
         paths["rewards"] = out / "arithmetic_rewards.py"
         paths["reward_cases"] = out / "arithmetic_rewards.py.cases.jsonl"
         paths["reward_cases"].write_text("".join(json.dumps(c) + "\n" for c in ARITHMETIC_CASES))
-        config = arithmetic_config(max_steps or 450)
+        config = arithmetic_config(max_steps or 450) if kind == "arithmetic" else arithmetic_ppo_config(max_steps or 640)
     elif kind == "finance":
         from rlstudio.demo.finance import write_finance_demo
 
@@ -116,7 +135,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
     return paths
 
 
-def run_demo(out: Path | None, max_steps: int | None = None) -> int:
+def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "grpo") -> int:
     """Write the arithmetic demo, train, and summarise what was learnt."""
     from rlstudio.config.run_config import load_config
     from rlstudio.outputs.event_reader import read_events
@@ -129,10 +148,11 @@ def run_demo(out: Path | None, max_steps: int | None = None) -> int:
 
     if "OMP_NUM_THREADS" not in os.environ:
         torch.set_num_threads(1)  # the tiny model gains nothing from more; a busy 2-core machine loses a lot
-    paths = write_demo_data("arithmetic", out, max_steps)
+    paths = write_demo_data("arithmetic" if algorithm == "grpo" else "arithmetic-ppo", out, max_steps)
     print(f"demo data and config: {paths['config']}")
     print("task: arithmetic word problems. The warm start teaches the <think>/<answer> format and copying the numbers,\n"
-          "      with a random guess as the answer, never the result; GRPO learns the sums and differences from the reward.")
+          f"      with a random guess as the answer, never the result; {algorithm.upper()} learns the sums and differences "
+          "from the reward.")
     cfg = load_config(paths["config"])
     run_dir = new_run_dir(cfg)
     t0 = time.time()

@@ -23,8 +23,13 @@ REFERENCE_DIR = "reference"
 BASE, WARM_START, ADAPTERS_OFF = "base", "warm_start", "adapters_off"
 
 
+def kl_weight(config: dict) -> float:
+    """The weight of the KL term of the config's algorithm: grpo.beta, ppo.kl_coef. 0: no reference is needed."""
+    return config["ppo"]["kl_coef"] if config["algorithm"] == "ppo" else config["grpo"]["beta"]
+
+
 def reference_kind(config: dict) -> str | None:
-    if config["grpo"]["beta"] == 0:
+    if kl_weight(config) == 0:
         return None
     if (config["model"].get("lora") or {}).get("enabled"):
         return ADAPTERS_OFF
@@ -54,7 +59,7 @@ def resume_reference(policy, config: dict, ctx, run_dir: Path, checkpoint: Path,
                      dtype) -> Reference | None:
     """On a resume: the reference the run has trained against, rebuilt from what the checkpoint recorded."""
     kind = recorded_kind or reference_kind(config)
-    if config["grpo"]["beta"] == 0 or kind is None:
+    if kl_weight(config) == 0 or kind is None:
         return None
     if kind == ADAPTERS_OFF or is_peft(policy):
         return Reference(policy=policy)

@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 
 from rlstudio.rewards.base import RewardFunction, RewardLoadError, user_traceback
+from rlstudio.config.run_config import REWARD_MODEL_PREFIX
 from rlstudio.rewards.builtin import BUILTINS
 
 _CALL_KEYWORDS = {"prompts", "completions", "completion_ids", "trainer_state"}
@@ -82,6 +83,21 @@ def unload_user_files(paths) -> None:
         module = _loaded_modules.pop(Path(path).resolve(), None)
         if module is not None:
             sys.modules.pop(module.__name__, None)
+
+
+def _reward_model(folder: str, args: dict, base_dir: Path, where: str):
+    """A trained reward model (an AutoModelForSequenceClassification folder) scoring as a TRL-signature function;
+    args: device ("cpu" default, "cuda"), batch_size."""
+    path = Path(folder) if Path(folder).is_absolute() else base_dir / folder
+    if not (path / "config.json").is_file():
+        raise RewardLoadError(f"{where}.function: {path} is not a model folder (no config.json); train one with "
+                              f"`python -m rlstudio reward-model train`")
+    unknown = sorted(set(args) - {"device", "batch_size"})
+    if unknown:
+        raise RewardLoadError(f"{where}.args: a reward model takes device and batch_size, not {unknown[0]!r}")
+    from rlstudio.reward_model.scorer import RewardModelFunction
+
+    return RewardModelFunction(path, device=args.get("device", "cpu"), batch_size=int(args.get("batch_size", 16)))
 
 
 def _definition_site(fn) -> str:
@@ -154,6 +170,8 @@ def load_reward_functions(rewards_cfg: list[dict], base_dir: Path) -> list[Rewar
         if ref.startswith("builtin:"):
             builtin = ref[len("builtin:"):]
             fn, default_name, user_args = builtin_function(builtin, args, where), builtin, {}
+        elif ref.startswith(REWARD_MODEL_PREFIX):
+            fn, default_name, user_args = _reward_model(ref[len(REWARD_MODEL_PREFIX):], args, base_dir, where), "reward_model", {}
         else:
             fn = _user_function(ref, base_dir, f"{where}.function = {ref!r}")
             default_name = getattr(fn, "__name__", None) or ref.rpartition(":")[2]
