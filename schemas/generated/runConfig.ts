@@ -210,6 +210,14 @@ export interface SamplingConfig {
    * Penalty for repeated tokens during sampling (1.0: none).
    */
   repetition_penalty?: number;
+  /**
+   * Min-p sampling (TRL's min_p): leave out tokens whose probability is below min_p times the most likely token's. Typical values 0.01-0.2. null: off.
+   */
+  min_p?: number | null;
+  /**
+   * Further keyword arguments for transformers' GenerationConfig when sampling (TRL's generation_kwargs), such as suppress_tokens or no_repeat_ngram_size; a key that is also a setting of this block (temperature, top_p, top_k, min_p, repetition_penalty) overrides it, as in TRL. Beam search (num_beams > 1) and num_return_sequences are refused: GRPO needs G independent samples per prompt.
+   */
+  generation_kwargs?: {} | null;
 }
 /**
  * GRPO settings, named as in TRL's GRPOConfig.
@@ -222,6 +230,10 @@ export interface GrpoConfig {
    * Completions sampled per prompt (the group size G).
    */
   num_generations?: number;
+  /**
+   * Completions per prompt during evaluation (TRL's num_generations_eval); the eval metrics average over all of them. null: num_generations when eval.do_sample is true (TRL's default), 1 with greedy evaluation (RL Studio's default, where every completion of a prompt would be the same).
+   */
+  num_generations_eval?: number | null;
   /**
    * KL coefficient (k3 estimator against the reference model). 0: no reference model is loaded.
    */
@@ -309,6 +321,74 @@ export interface GrpoConfig {
    * Keep in the policy loss only this top fraction of tokens by entropy ('Beyond the 80/20 rule': 0.2 keeps the 20% most uncertain tokens of each micro-batch). 1.0: every token.
    */
   top_entropy_quantile?: number;
+  /**
+   * Extra keyword arguments for the tokenizer's apply_chat_template when prompts are rendered (TRL's chat_template_kwargs), such as {"enable_thinking": false}. Used for training, evaluation and the warm start.
+   */
+  chat_template_kwargs?: {} | null;
+  /**
+   * How several reward functions combine (TRL's multi_objective_aggregation). sum_then_normalize: the weighted sum of the rewards, then scaled per scale_rewards. normalize_then_sum (GDPO): each function's rewards standardised within the group, their weighted sum then standardised over the batch (scale_rewards does not apply). Only with advantage_estimator grpo.
+   */
+  multi_objective_aggregation?: 'sum_then_normalize' | 'normalize_then_sum';
+  /**
+   * DAPO's dynamic sampling (an RL Studio setting: TRL 1.16 has none): leave out the groups whose rewards are all equal (zero std, so zero advantage and no gradient) and draw more prompts until the step's groups are all informative, at most dynamic_sampling_max_rounds generation rounds per step; if still short, the step is filled with the left-out groups (they add nothing to the gradient). Logged: dynamic_sampling/prompts_drawn, /rounds, /filled_with_zero_std. Only with num_iterations 1 and steps_per_generation equal to gradient_accumulation_steps.
+   */
+  dynamic_sampling?: boolean;
+  /**
+   * dynamic_sampling: most generation rounds (each one batch of prompts) per step, the first included.
+   */
+  dynamic_sampling_max_rounds?: number;
+  /**
+   * How many micro-batches (per process) one generation batch serves (TRL's steps_per_generation). null: gradient_accumulation_steps (one generation per optimizer step). Larger: one generation serves several steps, the later ones off-policy. Exclusive with generation_batch_size; a multiple of gradient_accumulation_steps here (TRL also allows a step that spans two generations).
+   */
+  steps_per_generation?: number | null;
+  /**
+   * Completions generated at once over all processes (TRL's generation_batch_size): per_device_train_batch_size x processes x steps_per_generation. null: from steps_per_generation. Exclusive with steps_per_generation; a multiple of num_generations.
+   */
+  generation_batch_size?: number | null;
+  /**
+   * Set every dropout probability of the policy (and reference) model to 0 (TRL's disable_dropout), so the log-probs of the loss match those of generation.
+   */
+  disable_dropout?: boolean;
+  /**
+   * Compute the language-model head of the policy and reference models in float32 (TRL's cast_lm_head_to_fp32, the ScaleRL recipe). A head tied to the input embeddings makes those float32 too; their output stays in the model's dtype, as in TRL 1.16. Not with a LoRA adapter on the head.
+   */
+  cast_lm_head_to_fp32?: boolean;
+  /**
+   * TR-DPO's reference update (TRL's sync_ref_model): every ref_model_sync_steps steps the reference becomes ref_model_mixup_alpha x policy + (1 - alpha) x reference. Needs beta > 0; not with LoRA (TRL refuses it too: the reference is the base model without the adapter).
+   */
+  sync_ref_model?: boolean;
+  /**
+   * sync_ref_model: the policy's share alpha in the new reference.
+   */
+  ref_model_mixup_alpha?: number;
+  /**
+   * sync_ref_model: steps between two reference updates.
+   */
+  ref_model_sync_steps?: number;
+  /**
+   * Entropy bonus (TRL's entropy_coef): the loss minus entropy_coef x the mean per-token entropy of the loss tokens (not rescaled per loss_type). With use_adaptive_entropy, the starting coefficient. 0: off.
+   */
+  entropy_coef?: number;
+  /**
+   * Skywork-OR1's adaptive entropy control (TRL's use_adaptive_entropy): after each step the coefficient rises by entropy_coef_delta when the step's entropy is at or below entropy_target, else falls, within [entropy_coef_min, entropy_coef_max]; the bonus applies only while entropy is at or below the target. Logged as entropy_coef.
+   */
+  use_adaptive_entropy?: boolean;
+  /**
+   * use_adaptive_entropy: lower bound of the coefficient.
+   */
+  entropy_coef_min?: number;
+  /**
+   * use_adaptive_entropy: upper bound of the coefficient.
+   */
+  entropy_coef_max?: number;
+  /**
+   * use_adaptive_entropy: change of the coefficient per step.
+   */
+  entropy_coef_delta?: number;
+  /**
+   * use_adaptive_entropy: target mean per-token entropy in nats, over the loss's tokens (the top_entropy_quantile subset when < 1). TRL's default 0.2 engages only near collapse; set it near the entropy logged early in training.
+   */
+  entropy_target?: number;
 }
 /**
  * PPO settings (used when algorithm is "ppo"), with TRL PPOConfig's names and defaults. One rollout batch is per_device_train_batch_size x gradient_accumulation_steps x num_mini_batches prompts, one completion each; it serves num_ppo_epochs x num_mini_batches optimizer steps (training.max_steps counts optimizer steps). Sampling settings (max_completion_length, temperature, top_p, top_k) come from the top-level `sampling` block.

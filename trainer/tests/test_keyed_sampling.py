@@ -40,9 +40,9 @@ def test_keyed_draws_follow_the_softmax():
     assert torch.equal(keyed_draw(logits.expand(7, 5), keys[3:10], 2), keyed_draw(logits.expand(40000, 5), keys, 2)[3:10])
 
 
-def _generate(model, tok, prompts, rows, temperature=1.0, top_p=1.0, top_k=None):
+def _generate(model, tok, prompts, rows, **warpers):
     ids, mask = tokenize_prompts(tok, prompts, None, torch.device("cpu"))
-    procs = keyed_sampling_processors(row_keys(0, 5, torch.tensor(rows)), ids.shape[1], temperature, top_p, top_k)
+    procs = keyed_sampling_processors(row_keys(0, 5, torch.tensor(rows)), ids.shape[1], warpers)
     out = model.generate(input_ids=ids, attention_mask=mask, do_sample=False, max_new_tokens=8, logits_processor=procs,
                          pad_token_id=tok.pad_token_id)
     return [row[ids.shape[1]:].tolist() for row in out]
@@ -54,10 +54,33 @@ def test_a_completion_depends_on_its_key_not_on_its_batch():
     folder = str(tiny_model_dir())
     model, tok = AutoModelForCausalLM.from_pretrained(folder), load_tokenizer(folder)
     prompts = ["1 + 2 =", "Ann has 3 pens and gets 1 more . How many pens does Ann have now ?"] * 4
-    whole = _generate(model, tok, prompts, list(range(8)), temperature=1.3, top_p=0.95, top_k=50)
+    whole = _generate(model, tok, prompts, list(range(8)), temperature=1.3, top_p=0.95, top_k=50, min_p=0.01)
     # two halves, each padded to its own width, in reverse order of processing
-    second = _generate(model, tok, prompts[4:][::-1], [7, 6, 5, 4], temperature=1.3, top_p=0.95, top_k=50)[::-1]
-    first = _generate(model, tok, prompts[:4], [0, 1, 2, 3], temperature=1.3, top_p=0.95, top_k=50)
+    second = _generate(model, tok, prompts[4:][::-1], [7, 6, 5, 4], temperature=1.3, top_p=0.95, top_k=50, min_p=0.01)[::-1]
+    first = _generate(model, tok, prompts[:4], [0, 1, 2, 3], temperature=1.3, top_p=0.95, top_k=50, min_p=0.01)
     trim = lambda rows: [r[:r.index(tok.eos_token_id) + 1] if tok.eos_token_id in r else r for r in rows]  # noqa: E731
     assert trim(whole) == trim(first + second)
     assert len({tuple(r) for r in trim(whole)}) > 2  # sampled, not one greedy answer per prompt
+
+
+def test_keyed_warpers_are_transformers_sampling_warpers():
+    """Keyed sampling applies the sampling settings itself (generate runs greedy): the same warpers, in the same
+    order and with the same conditions, as transformers' own sampling builds from a GenerationConfig."""
+    from transformers import AutoModelForCausalLM, GenerationConfig
+
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_model_dir()))
+    ids = torch.randint(0, 50, (3, 4))
+    scores = torch.randn(3, 64) * 3
+    for warpers in ({"temperature": 0.7, "top_k": 20, "top_p": 0.9, "min_p": 0.05},
+                    {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "min_p": 0.2, "typical_p": 0.8},
+                    {"temperature": 1.5, "epsilon_cutoff": 0.01, "eta_cutoff": 0.02, "top_h": 0.5}):
+        ours = keyed_sampling_processors(row_keys(0, 1, torch.arange(3)), 4, warpers)[:-1]  # less the noise
+        theirs = model._get_logits_processor(GenerationConfig(do_sample=True, **warpers), input_ids_seq_length=4,
+                                             encoder_input_ids=ids, prefix_allowed_tokens_fn=None, logits_processor=[])
+        assert [type(p) for p in ours] == [type(p) for p in theirs], warpers
+        a, b = scores.clone(), scores.clone()
+        for p in ours:
+            a = p(ids, a)
+        for p in theirs:
+            b = p(ids, b)
+        assert torch.equal(a, b), warpers

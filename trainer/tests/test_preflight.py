@@ -46,7 +46,8 @@ def test_a_good_config_is_valid(tmp_path, capsys):
 
 @pytest.mark.parametrize("case", ["missing_dataset", "missing_reward_file", "missing_function", "reward_syntax",
                                   "missing_model", "model_not_a_model", "batch", "bad_record", "parquet_columns",
-                                  "unknown_builtin"])
+                                  "unknown_builtin", "generation_kwargs", "both_generation_sizes",
+                                  "sync_ref_model_beta0"])
 def test_each_bad_input_is_named_at_its_place(tmp_path, capsys, case):
     changes, needle, expect = {
         "missing_dataset": ({"data__datasets": [{"path": "nope.jsonl"}]}, '"path"', "nope.jsonl: file not found"),
@@ -56,7 +57,12 @@ def test_each_bad_input_is_named_at_its_place(tmp_path, capsys, case):
         "missing_model": ({"model__name_or_path": "./no-such-model"}, '"name_or_path"', "no-such-model: model folder not found"),
         "model_not_a_model": ({"model__name_or_path": "./empty"}, '"name_or_path"', "no config.json in this folder"),
         "batch": ({"training__per_device_train_batch_size": 6}, '"per_device_train_batch_size"',
-                  "6 completions per step is not a multiple of grpo.num_generations = 4"),
+                  "6 completions per generation is not a multiple of grpo.num_generations = 4"),
+        "generation_kwargs": ({"sampling__generation_kwargs": {"num_beams": 4}}, '"num_beams"',
+                              "sampling.generation_kwargs.num_beams is not accepted: beam search"),
+        "both_generation_sizes": ({"grpo__steps_per_generation": 2, "grpo__generation_batch_size": 8},
+                                  '"generation_batch_size"', "cannot both be set"),
+        "sync_ref_model_beta0": ({"grpo__sync_ref_model": True}, '"sync_ref_model"', "sync_ref_model with beta 0"),
         "bad_record": ({"data__datasets": [{"path": "bad.jsonl"}]}, '"path"', "bad.jsonl:2: "),
         "parquet_columns": ({"data__datasets": [{"path": "d.parquet", "fields": {"prompt": "text"}}]}, '"path"',
                             "no column 'text' (fields.prompt)"),

@@ -93,3 +93,31 @@ def test_two_gloo_processes_match_one_process(tmp_path):
     worst = max(float((w1[k] - w2[k]).abs().max()) for k in w1)
     assert worst < 1e-4, f"final weights differ by {worst}"
     print(f"torchrun 2 procs vs 1 proc: {STEPS} steps equal, max weight diff {worst:.2e}, {t_runs:.0f}s")
+
+
+def test_dynamic_sampling_deals_the_same_groups_to_two_processes(tmp_path):
+    """Dynamic sampling gathers every round's completions and deals the chosen groups out again: 2 processes train
+    the batch 1 process trains (same groups, same rewards, same drawn prompts)."""
+    config = _config(tmp_path)
+    sets = ["--set", "training.max_steps=2", "--set", "grpo.num_iterations=1", "--set", "grpo.dynamic_sampling=true",
+            "--set", "checkpointing.save_steps=null"]
+    multi = tmp_path / "two_processes"
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_PORT")}
+    env.update(OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([str(TORCHRUN), "--standalone", "--nproc_per_node", "2", "-m", "rlstudio", "train",
+                             "--config", str(config), "--run-dir", str(multi), *sets,
+                             "--set", "training.per_device_train_batch_size=8", "--set", "distributed.nproc_per_node=2"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    single = tmp_path / "one_process"
+    assert run(load_config(config, [s for s in sets if s != "--set"]), single) == 0, (single / "trainer.log").read_text()
+    out, _ = proc.communicate(timeout=150)
+    assert proc.returncode == 0, out[-4000:]
+    m1, m2 = step_metrics(events(single)), step_metrics(events(multi))
+    assert sorted(m1) == sorted(m2) == [1, 2]
+    for s in m1:
+        assert m1[s]["dynamic_sampling/rounds"] >= 1
+        for name in (*REWARD_STATS, "dynamic_sampling/prompts_drawn", "dynamic_sampling/filled_with_zero_std"):
+            if name in m1[s] or name in m2[s]:
+                assert math.isclose(m1[s][name], m2[s][name], rel_tol=0, abs_tol=1e-6), (s, name, m1[s][name], m2[s][name])
+        for name in OPTIMISATION:
+            assert math.isclose(m1[s][name], m2[s][name], rel_tol=1e-4, abs_tol=1e-6), (s, name, m1[s][name], m2[s][name])

@@ -22,7 +22,8 @@ from rlstudio.rewards.base import RewardScores  # noqa: E402
 from rlstudio.algorithms.grpo_batch import RLBatch, completion_length_metrics, reward_advantages  # noqa: E402
 from rlstudio.generation.rollout import Rollout  # noqa: E402
 from rlstudio.training.step_metrics import StepMetrics  # noqa: E402
-from rlstudio.training.distributed import DistContext  # noqa: E402
+from rlstudio.training.distributed import DistContext, all_reduce_sum  # noqa: E402
+from rlstudio.algorithms.entropy_control import EntropyControl  # noqa: E402
 from rlstudio.algorithms.grpo_loss import LossConfig  # noqa: E402
 
 from trl_harness import EOS, PAD, logged, stand_in_forward, stand_in_generation, trl_trainer  # noqa: E402
@@ -63,20 +64,24 @@ def _generation_case(seed: int, G: int, with_none: bool):
     return completions, a, b
 
 
+WEIGHTS = (1.0, 0.5)  # reward_weights of reward_a, reward_b
+
+
 def _rlstudio_generation(completions, a, b, G, scale_rewards, mask_truncated, **estimator):
     T = max(len(c) for c in completions)
     ids = torch.tensor([c + [PAD] * (T - len(c)) for c in completions])
     mask, truncated = completion_mask_from_ids(ids, EOS)
     loss_mask = mask.float() * ((~truncated).float().unsqueeze(1) if mask_truncated else 1.0)
     per_function = torch.tensor([[math.nan if v is None else v for v in col] for col in (a, b)]).T
-    scores = RewardScores(per_function, per_function.nansum(dim=1), ["reward_a", "reward_b"], torch.ones(2),
+    weights = torch.tensor(WEIGHTS)
+    scores = RewardScores(per_function, (per_function * weights).nansum(dim=1), ["reward_a", "reward_b"], weights,
                           torch.isnan(per_function).all(dim=1))
     adv, metrics = reward_advantages(scores, G, scale_rewards, **estimator)
     metrics.update(completion_length_metrics(mask.sum(1), truncated))
     return adv.advantages, loss_mask, metrics
 
 
-ESTIMATORS = [{}] + [{"estimator": "rloo", "normalize_advantages": n, "reward_clip_range": c}  # TRL's RLOOTrainer
+ESTIMATORS = [{}, {"aggregation": "normalize_then_sum"}] + [{"estimator": "rloo", "normalize_advantages": n, "reward_clip_range": c}  # TRL's RLOOTrainer
                       for n in (False, True) for c in (None, (0.5, 2.5))]
 
 
@@ -84,7 +89,8 @@ ESTIMATORS = [{}] + [{"estimator": "rloo", "normalize_advantages": n, "reward_cl
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: "-".join(map(str, e.values())) or "grpo")
 def test_generation_batch_matches_trl(G, estimator):
     worst, cases = 0.0, 0
-    scales = ("group", "batch", "none") if not estimator else ("group",)  # rloo: scale_rewards does not apply
+    rloo = estimator.get("estimator") == "rloo"
+    scales = ("group", "batch", "none") if not rloo else ("group",)  # rloo: scale_rewards does not apply
     for scale_rewards, with_none, mask_truncated in itertools.product(scales, (False, True), (False, True)):
         completions, a, b = _generation_case(7 + G, G, with_none)
 
@@ -96,7 +102,9 @@ def test_generation_batch_matches_trl(G, estimator):
 
         tr = trl_trainer(num_generations=G, scale_rewards=scale_rewards, mask_truncated_completions=mask_truncated,
                          reward_funcs=[reward_a, reward_b], per_device_train_batch_size=len(completions),
-                         rloo=bool(estimator), normalize_advantages=estimator.get("normalize_advantages", False),
+                         reward_weights=list(WEIGHTS),
+                         multi_objective_aggregation=estimator.get("aggregation", "sum_then_normalize"),
+                         rloo=rloo, normalize_advantages=estimator.get("normalize_advantages", False),
                          reward_clip_range=estimator.get("reward_clip_range"))
         stand_in_generation(tr, [[5, 6]] * len(completions), completions)
         stand_in_forward(tr, torch.zeros(len(completions), 6), torch.zeros(len(completions), 6))
@@ -142,8 +150,9 @@ def _loss_tensors(seed: int, num_iterations: int):
     return mask, logps, old, ref, entropies, advantages
 
 
-def _rlstudio_step(case, mask, logps0, old, ref, entropies, advantages, monkeypatch, ctx=ONE_PROCESS, num_items=None):
-    """num_items: loss tokens over every process (default: this mask's)."""
+def _rlstudio_step(case, mask, logps0, old, ref, entropies, advantages, monkeypatch, ctx=ONE_PROCESS, num_items=None,
+                   entropy_control=None):
+    """num_items: loss tokens over every process (default: this mask's). entropy_control: the entropy bonus's."""
     loss_type, level, beta_mode, eps_high, delta, num_iterations, accumulation, mask_trunc, extras = case
     B = mask.size(0)
     cfg = LossConfig(loss_type=loss_type, epsilon_high=eps_high, delta=delta, importance_sampling_level=level,
@@ -157,32 +166,42 @@ def _rlstudio_step(case, mask, logps0, old, ref, entropies, advantages, monkeypa
                     ref if beta_mode != "beta0" else None)
     rows = {}
 
-    def forward(model, rollout, temperature, with_entropy=False):  # the stood-in model forward
+    def forward(model, rollout, temperature, with_entropy=False, entropy_requires_grad=False):  # the stood-in forward
         return logps[rows["sl"]], entropies[rows["sl"]]
 
     monkeypatch.setattr("rlstudio.algorithms.grpo_micro_batch.completion_logps", forward)
     metrics, loss, micro = StepMetrics(), 0.0, B // accumulation
+    coef = entropy_control.step_coef() if entropy_control else None
+    window = torch.zeros(2, dtype=torch.float64)
     for m in range(accumulation):
         rows["sl"] = slice(m * micro, (m + 1) * micro)
-        out = micro_batch_loss(ctx, None, batch, rows["sl"], 1.0, cfg, 0.5 if extras != "plain" else 1.0)
+        out = micro_batch_loss(ctx, None, batch, rows["sl"], 1.0, cfg, 0.5 if extras != "plain" else 1.0, coef)
         out.loss.backward()
         loss += float(out.loss.detach())
         metrics.add(out.metrics, out.extremes)
-    return loss, logps.grad, metrics.reduce(ctx)
+        if out.entropy_stats is not None:
+            window += torch.tensor([float(v) for v in out.entropy_stats], dtype=torch.float64)
+    reduced = metrics.reduce(ctx)
+    if entropy_control:
+        reduced.update(entropy_control.end_step(*all_reduce_sum(ctx, window).tolist()))
+    return loss, logps.grad, reduced
 
 
-def _trl_step(case, mask, logps0, old, ref, entropies, advantages, accelerator=None, num_items=None):
+def _trl_step(case, mask, logps0, old, ref, entropies, advantages, accelerator=None, num_items=None, tr=None):
+    """tr: a trainer from an earlier step (its entropy controller carries over); its metrics start afresh."""
     loss_type, level, beta_mode, eps_high, delta, num_iterations, accumulation, mask_trunc, extras = case
     B = mask.size(0)
-    tr = trl_trainer(accelerator=accelerator,loss_type=loss_type, importance_sampling_level=level, beta=0.0 if beta_mode == "beta0" else 0.04,
+    tr = tr or trl_trainer(accelerator=accelerator, loss_type=loss_type, importance_sampling_level=level, beta=0.0 if beta_mode == "beta0" else 0.04,
                      use_bias_correction_kl=beta_mode == "beta_kl", epsilon_high=eps_high, delta=delta,
                      num_iterations=num_iterations, gradient_accumulation_steps=accumulation, max_completion_length=T,
                      top_entropy_quantile=0.5 if extras != "plain" else 1.0,
                      off_policy_mask_threshold=0.01 if extras != "plain" else None)
     logps = logps0.clone().requires_grad_(True)
     loss, micro = 0.0, B // accumulation
+    tr._metrics["train"].clear()
     for m in range(accumulation):
         sl = slice(m * micro, (m + 1) * micro)
+        tr.accelerator.sync_gradients = m == accumulation - 1  # the optimizer-step boundary
         stand_in_forward(tr, logps, entropies, sl)
         inputs = {"prompt_ids": torch.full((micro, 2), 5), "prompt_mask": torch.ones(micro, 2, dtype=torch.long),
                   "completion_ids": torch.full((micro, T), 7), "completion_mask": mask[sl].long(),
@@ -218,6 +237,92 @@ def test_loss_grid_matches_trl(monkeypatch):
         worst, checked = max(worst, *diffs.values()), checked + 1
     assert not failures, f"{len(failures)} of {checked} cases differ, e.g. {failures[:3]}"
     print(f"loss grid: {checked} cases, max difference {worst:.2e}")
+
+
+ENTROPY_SETTINGS = {  # TRL's entropy bonus: static, and adaptive with a target above the entropies (so it engages)
+    "static": dict(entropy_coef=0.05, use_adaptive_entropy=False),
+    "adaptive": dict(entropy_coef=0.05, use_adaptive_entropy=True, entropy_coef_delta=0.02, entropy_target=2.0),
+    "adaptive_falls": dict(entropy_coef=0.05, use_adaptive_entropy=True, entropy_coef_delta=0.02, entropy_target=0.5),
+}
+
+
+@pytest.mark.parametrize("mode", ENTROPY_SETTINGS)
+def test_entropy_bonus_matches_trl(monkeypatch, mode):
+    """entropy_coef / use_adaptive_entropy over three optimizer steps: each step's loss, gradients and metrics
+    (policy_loss, entropy_coef) agree, so the coefficient each step applies and its update agree too."""
+    settings = {"entropy_coef_min": 0.0, "entropy_coef_max": 1.0, "entropy_coef_delta": 0.005, "entropy_target": 0.2,
+                **ENTROPY_SETTINGS[mode]}
+    worst, checked, coefs = 0.0, 0, set()
+    for loss_type, accumulation, extras in itertools.product(LOSS_TYPES, (1, 2), ("plain", "entropy_and_off_policy_masks")):
+        case = (loss_type, "token", "beta_kl", None, None, 2, accumulation, False, extras)
+        control, tr = EntropyControl(settings), None
+        for step in range(3):
+            mask, logps, old, ref, entropies, advantages = _loss_tensors(step, 2)
+            entropies.requires_grad_(True)  # the bonus's gradient flows through the entropies
+            args = (mask, logps, old, ref, entropies, advantages)
+            ours_loss, ours_grad, ours = _rlstudio_step(case, *args, monkeypatch, entropy_control=control)
+            if tr is None:
+                tr = trl_trainer(loss_type=loss_type, beta=0.04, num_iterations=2, gradient_accumulation_steps=accumulation,
+                                 max_completion_length=T, top_entropy_quantile=0.5 if extras != "plain" else 1.0,
+                                 off_policy_mask_threshold=0.01 if extras != "plain" else None, **settings)
+                tr.entropy_coef, tr.use_adaptive_entropy = settings["entropy_coef"], settings["use_adaptive_entropy"]
+                tr._entropy_bonus_enabled, tr._last_world_entropy, tr._entropy_window_stats = True, math.inf, None
+            ours_entropy_grad = entropies.grad.clone()
+            entropies.grad = None
+            trl_loss, trl_grad, theirs = _trl_step(case, *args, tr=tr)
+            diffs = {"loss": _close(ours_loss, trl_loss), "grad": _close(ours_grad, trl_grad),
+                     "entropy_grad": _close(ours_entropy_grad, entropies.grad)}
+            entropies.grad = None
+            for k in theirs:
+                diffs[k] = _close(ours[k], theirs[k]) if k in ours else math.inf
+            assert {"policy_loss", "entropy_coef"} <= set(theirs)
+            bad = {k: v for k, v in diffs.items() if not v <= TOL}
+            assert not bad, (case, step, bad)
+            coefs.add(round(theirs["entropy_coef"], 6))
+            worst, checked = max(worst, *diffs.values()), checked + 1
+    assert len(coefs) > (1 if mode != "static" else 0)  # adaptive: the coefficient moved
+    print(f"entropy bonus ({mode}): {checked} steps, max difference {worst:.2e}")
+
+
+@pytest.mark.parametrize("accumulation", [1, 2])
+def test_steps_per_generation_matches_trl(monkeypatch, accumulation):
+    """One generation batch serving two optimizer steps (steps_per_generation = 2 x accumulation): each step's
+    micro-batches are the next slices of the batch, and dapo/cispo/vespo's normaliser is rescaled to one step."""
+    worst = 0.0
+    for loss_type in LOSS_TYPES:
+        spg = 2 * accumulation
+        mask, logps0, old, ref, entropies, advantages = _loss_tensors(3, 2)
+        micro = B // spg
+        cfg = LossConfig(loss_type=loss_type, max_completion_length=T, gradient_accumulation_steps=accumulation,
+                         steps_per_generation=spg)
+        ro = Rollout(torch.full((B, 2), 5), torch.ones(B, 2, dtype=torch.long), torch.full((B, T), 7), mask.long(),
+                     torch.zeros(B, dtype=torch.bool))
+        batch = RLBatch(ro, mask, advantages, float(mask.sum()), old, None)
+        tr = trl_trainer(loss_type=loss_type, num_iterations=1, gradient_accumulation_steps=accumulation,
+                         steps_per_generation=spg, max_completion_length=T)
+        for step in range(2):
+            ours_logps, their_logps = logps0.clone().requires_grad_(True), logps0.clone().requires_grad_(True)
+            rows = {}
+            monkeypatch.setattr("rlstudio.algorithms.grpo_micro_batch.completion_logps",
+                                lambda *a, **k: (ours_logps[rows["sl"]], entropies[rows["sl"]]))
+            ours = theirs = 0.0
+            for m in range(accumulation):
+                u = step * accumulation + m  # TRL's micro-step counter; it takes slice u % steps_per_generation
+                rows["sl"] = sl = slice((u % spg) * micro, (u % spg + 1) * micro)
+                out = micro_batch_loss(ONE_PROCESS, None, batch, sl, 1.0, cfg)
+                out.loss.backward()
+                ours += float(out.loss.detach())
+                stand_in_forward(tr, their_logps, entropies, sl)
+                inputs = {"prompt_ids": torch.full((micro, 2), 5), "prompt_mask": torch.ones(micro, 2, dtype=torch.long),
+                          "completion_ids": torch.full((micro, T), 7), "completion_mask": mask[sl].long(),
+                          "advantages": advantages[sl], "num_items_in_batch": mask.sum(), "old_per_token_logps": old[sl]}
+                loss = tr._compute_loss(None, inputs)
+                loss.backward()
+                theirs += float(loss.detach())
+            diffs = (_close(ours, theirs), _close(ours_logps.grad, their_logps.grad))
+            assert max(diffs) <= TOL, (loss_type, step, diffs)
+            worst = max(worst, *diffs)
+    print(f"steps_per_generation: max difference {worst:.2e}")
 
 
 @pytest.mark.parametrize("loss_type,same", [("bnpo", False), ("dapo", True)])

@@ -70,7 +70,9 @@ def trl_trainer(*, num_generations=2, loss_type="dapo", beta=0.0, epsilon=0.2, e
                 importance_sampling_level="token", scale_rewards="group", mask_truncated_completions=False,
                 gradient_accumulation_steps=1, num_iterations=1, use_bias_correction_kl=True, top_entropy_quantile=1.0,
                 off_policy_mask_threshold=None, max_completion_length=6, reward_funcs=(), per_device_train_batch_size=2,
-                rloo=False, normalize_advantages=False, reward_clip_range=None, accelerator=None, **loss_args):
+                rloo=False, normalize_advantages=False, reward_clip_range=None, accelerator=None,
+                multi_objective_aggregation="sum_then_normalize", reward_weights=None, steps_per_generation=None,
+                **loss_args):
     """A GRPOTrainer (rloo: TRL's RLOOTrainer, for its leave-one-out advantages) with these settings."""
     from transformers import TrainerState
     from trl.trainer.grpo_trainer import GRPOTrainer
@@ -79,11 +81,11 @@ def trl_trainer(*, num_generations=2, loss_type="dapo", beta=0.0, epsilon=0.2, e
     tr = object.__new__(RLOOTrainer if rloo else GRPOTrainer)
     tr.normalize_advantages, tr.reward_clip_range = normalize_advantages, reward_clip_range
     defaults = dict(sapo_temperature_pos=1.0, sapo_temperature_neg=1.05, vespo_k_pos=2.0, vespo_lambda_pos=3.0,
-                    vespo_k_neg=3.0, vespo_lambda_neg=2.0)
+                    vespo_k_neg=3.0, vespo_lambda_neg=2.0, entropy_target=0.2)
     tr.args = SimpleNamespace(
-        use_bias_correction_kl=use_bias_correction_kl, delta=delta, steps_per_generation=gradient_accumulation_steps,
+        use_bias_correction_kl=use_bias_correction_kl, delta=delta, steps_per_generation=steps_per_generation or gradient_accumulation_steps,
         gradient_accumulation_steps=gradient_accumulation_steps, per_device_train_batch_size=per_device_train_batch_size,
-        gradient_checkpointing_kwargs=None, entropy_target=0.2, report_to=[], **{**defaults, **loss_args})
+        gradient_checkpointing_kwargs=None, report_to=[], **{**defaults, **loss_args})
     tr.accelerator, tr.model, tr.ref_model = accelerator or _Accelerator(), _Model(), _Model()
     tr.loss_type, tr.beta, tr.importance_sampling_level = loss_type, beta, importance_sampling_level
     tr.epsilon_low, tr.epsilon_high = epsilon, epsilon if epsilon_high is None else epsilon_high
@@ -93,7 +95,7 @@ def trl_trainer(*, num_generations=2, loss_type="dapo", beta=0.0, epsilon=0.2, e
     tr.use_vllm = tr.vllm_importance_sampling_correction = False
     tr._entropy_bonus_enabled = tr.aux_loss_enabled = tr.use_adaptive_entropy = False
     tr.num_generations = tr.num_generations_eval = num_generations
-    tr.scale_rewards, tr.multi_objective_aggregation = scale_rewards, "sum_then_normalize"
+    tr.scale_rewards, tr.multi_objective_aggregation = scale_rewards, multi_objective_aggregation
     tr.mask_truncated_completions = mask_truncated_completions
     tr.environment_factories = tr.tools = tr.environments = tr.rollout_func = None
     tr._is_vlm, tr.log_multimodal, tr.pad_to_multiple_of = False, False, None
@@ -102,7 +104,7 @@ def trl_trainer(*, num_generations=2, loss_type="dapo", beta=0.0, epsilon=0.2, e
     tr.reward_funcs = list(reward_funcs)
     tr.reward_processing_classes = [None] * len(tr.reward_funcs)
     tr.reward_func_names = [f.__name__ for f in tr.reward_funcs]
-    tr.reward_weights = torch.ones(len(tr.reward_funcs))
+    tr.reward_weights = torch.ones(len(tr.reward_funcs)) if reward_weights is None else torch.tensor(reward_weights)
     tr.state = TrainerState()
     tr._metrics = {"train": defaultdict(list), "eval": defaultdict(list)}
     tr._logs = {"images": deque(), "prompt": deque(), "completion": deque(), "rewards": defaultdict(deque),

@@ -74,8 +74,9 @@ class Algorithm(ABC):
         """Raises UserError when the config's batch sizes do not fit the algorithm on world_size processes."""
 
     @abstractmethod
-    def build_batch(self, records: list, trainer_state) -> Batch:
-        """Generate, score and prepare everything the loss steps need (every rank calls it with the same records)."""
+    def build_batch(self, records: list, trainer_state, draw=None) -> Batch:
+        """Generate, score and prepare everything the loss steps need (every rank calls it with the same records).
+        draw(n): the next n prompts, for an algorithm that may need more than one draw (dynamic sampling)."""
 
     @abstractmethod
     def batch_from_tensors(self, tensors: dict) -> Batch:
@@ -84,6 +85,9 @@ class Algorithm(ABC):
     @abstractmethod
     def loss_step(self, train_model, batch: Batch, step: int) -> StepResult:
         """Forward and backward of one optimizer step (step: the 0-based global step); the loop clips and steps."""
+
+    def after_step(self, step: int) -> None:
+        """After the optimizer step that made `step` steps (a reference model that follows the policy, say)."""
 
     def trainable_parameters(self) -> list:
         """What the optimizer updates; an algorithm with its own trainable modules (a critic) adds them."""

@@ -8,11 +8,12 @@ import torch
 
 from rlstudio.data.datasets import render_prompt
 from rlstudio.training.distributed import all_reduce_sum, gather_objects
-from rlstudio.algorithms.grpo_loss import Advantages, compute_advantages
+from rlstudio.algorithms.grpo_loss import Advantages, compute_advantages, normalize_then_sum_advantages
 from rlstudio.generation.keyed_sampling import row_keys
 from rlstudio.rewards import score_completions
 from rlstudio.rewards.base import RewardScores
 from rlstudio.rewards.reward_logs import RewardLogs, mean_over_processes
+from rlstudio.config.grpo_rules import generation_schedule
 from rlstudio.config.sampling import sampling_params
 from rlstudio.generation.rollout import Rollout, completion_logps, generate, tokenize_prompts
 from rlstudio.training.phase_clock import PhaseClock
@@ -53,30 +54,70 @@ class RLBatch:
                    opt(d["old_logps"]), opt(d["ref_logps"]), dict(d["metrics"]), list(d.get("samples") or []))
 
 
+@dataclass
+class Generated:
+    """This rank's scored completions of one generation, before advantages (what dynamic sampling selects from)."""
+    local: list  # the PromptRecord of each completion
+    prompts_text: list[str]
+    rollout: Rollout
+    ids_list: list[list[int]]
+    texts: list[str]
+    scores: RewardScores
+    logs: RewardLogs
+
+
 def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, reference, trainer_state, log_groups: int | None,
                columns: list[str] | None = None) -> RLBatch:
     """records: the global list of prompts for this generation (same on every rank); this rank takes its slice of
     the G-times-repeated list, as TRL does, so groups and advantages are computed over the global batch."""
-    g, data_cfg = cfg["grpo"], cfg["data"]
     clock = PhaseClock(ctx.device)
-    G = g["num_generations"]
+    generated = generate_and_score(ctx, model, tokenizer, records, cfg, reward_funcs, trainer_state, columns, clock=clock)
+    return finish_batch(ctx, model, tokenizer, generated, cfg, reference, log_groups, clock=clock)
+
+
+def local_rows(ctx, records: list, G: int) -> tuple[list, int]:
+    """This rank's slice of the G-times-repeated global prompt list, and where it starts in the global batch."""
     expanded = [r for r in records for _ in range(G)]
     per_rank = len(expanded) // ctx.world_size
     lo = ctx.rank * per_rank
-    local = expanded[lo:lo + per_rank]
-    prompts_text = [render_prompt(r, tokenizer, data_cfg) for r in local]
+    return expanded[lo:lo + per_rank], lo
+
+
+def generate_and_score(ctx, model, tokenizer, records, cfg: dict, reward_funcs, trainer_state, columns=None,
+                       key_offset: int = 0, clock: PhaseClock | None = None) -> Generated:
+    """key_offset: added to the rows' global indices in their sampling keys (another draw of the same step).
+    clock: charged with the generation and the scoring (the generation and rewards phases)."""
+    g, data_cfg = cfg["grpo"], cfg["data"]
+    local, lo = local_rows(ctx, records, g["num_generations"])
+    prompts_text = [render_prompt(r, tokenizer, data_cfg, g["chat_template_kwargs"]) for r in local]
     p_ids, p_mask = tokenize_prompts(tokenizer, prompts_text, data_cfg.get("max_prompt_length"), ctx.device)
     params = sampling_params(cfg)
     # each completion's randomness is keyed by (seed, step, index in the global batch): 1 or N processes sample alike
-    keys = row_keys(cfg["training"]["seed"], trainer_state.global_step, torch.arange(lo, lo + per_rank))
-    ro = generate(model, tokenizer, p_ids, p_mask, params, sample_keys=keys)
-    clock.lap("generation")
+    rows = torch.arange(lo, lo + len(local)) + key_offset
+    ro = generate(model, tokenizer, p_ids, p_mask, params, sample_keys=row_keys(cfg["training"]["seed"],
+                                                                                trainer_state.global_step, rows))
+    if clock is not None:
+        clock.lap("generation", add=True)
 
     ids_list = [row[m.bool()].tolist() for row, m in zip(ro.completion_ids.cpu(), ro.completion_mask.cpu())]
     texts = [tokenizer.decode(ids, skip_special_tokens=True) for ids in ids_list]
     logs = RewardLogs(len(local))  # TRL 1.16's log_extra / log_metric from the reward functions
     scores = score_completions(reward_funcs, local, [r.prompt for r in local], texts, ids_list, trainer_state, columns,
                                log_extra=logs.log_extra, log_metric=logs.log_metric)
+    if clock is not None:
+        clock.lap("rewards", add=True)
+    return Generated(local, prompts_text, ro, ids_list, texts, scores, logs)
+
+
+def finish_batch(ctx, model, tokenizer, generated: Generated, cfg: dict, reference, log_groups: int | None,
+                 clock: PhaseClock | None = None) -> RLBatch:
+    """Advantages over the global batch, the loss mask, metrics, old / reference log-probs and the logged samples."""
+    g = cfg["grpo"]
+    G = g["num_generations"]
+    local, prompts_text, ro, ids_list = generated.local, generated.prompts_text, generated.rollout, generated.ids_list
+    texts, scores, logs = generated.texts, generated.scores, generated.logs
+    per_rank, lo = len(local), ctx.rank * len(local)
+    p_mask = ro.prompt_mask
 
     # Global rewards (rank order = the expanded prompt order), then this rank's slice of the advantages.
     gathered = gather_objects(ctx, [(scores.total, scores.per_function)])
@@ -84,7 +125,8 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     per_function = torch.cat([pf for _, pf in gathered])
     adv, reward_metrics = reward_advantages(RewardScores(per_function, total, scores.names, scores.weights,
                                                          torch.isnan(per_function).all(dim=1)), G, g["scale_rewards"],
-                                        g["advantage_estimator"], g["normalize_advantages"], g["reward_clip_range"])
+                                        g["advantage_estimator"], g["normalize_advantages"], g["reward_clip_range"],
+                                        g["multi_objective_aggregation"])
     advantages = adv.advantages[lo:lo + per_rank].to(ctx.device)
 
     loss_mask = ro.completion_mask.float()
@@ -101,17 +143,22 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     metrics = {**reward_metrics, **completion_length_metrics(all_lengths, all_truncated),
                **mean_over_processes(gather_objects(ctx, [logs.metric_sums()])), "batch_tokens": float(stats[1] + stats[2])}
 
-    clock.lap("rewards")  # scoring, advantages and the batch statistics
+    clock = clock or PhaseClock(ctx.device)
+    clock.lap("rewards", add=True)  # scoring, advantages and the batch statistics
     old_logps = ref_logps = old_pending = None
-    if g["num_iterations"] > 1:
-        # No separate pass: until the first optimizer step on this batch the policy is the one that sampled it, so
-        # that step's forward gives the old log-probs, and the micro-batches record them for the later iterations.
+    temperature = cfg["sampling"]["temperature"]
+    if folds_old_logps(cfg, ctx.world_size):
+        # No separate pass: until the first optimizer step on this batch the policy is the one that sampled it, and
+        # that step covers every row, so its forward gives the old log-probs; the micro-batches record them there.
         old_logps = torch.zeros_like(loss_mask)
         old_pending = torch.ones(loss_mask.size(0), dtype=torch.bool, device=loss_mask.device)
-    clock.lap("old_logps")  # 0: the pass is folded into the first optimisation pass
+    elif off_policy_steps(cfg, ctx.world_size):
+        with torch.no_grad():
+            old_logps, _ = completion_logps(model, ro, temperature)
+    clock.lap("old_logps")
     if reference is not None:
         with torch.no_grad(), reference.active() as ref_model:
-            ref_logps, _ = completion_logps(ref_model, ro, params.temperature)
+            ref_logps, _ = completion_logps(ref_model, ro, temperature)
     clock.lap("reference")
 
     samples = []
@@ -133,6 +180,22 @@ def make_batch(ctx, model, tokenizer, records, cfg: dict, reward_funcs, referenc
     return RLBatch(ro, loss_mask, advantages, num_items, old_logps, ref_logps, metrics, samples, old_pending, clock.laps)
 
 
+def folds_old_logps(cfg: dict, world_size: int) -> bool:
+    """Whether the first optimizer step on a batch trains on all of it (steps_per_generation = accumulation) while
+    later steps reuse it (num_iterations > 1): then that step's own forward records the old log-probs."""
+    t, g = cfg["training"], cfg["grpo"]
+    spg, _ = generation_schedule(t, g, world_size)
+    return spg == t["gradient_accumulation_steps"] and off_policy_steps(cfg, world_size)
+
+
+def off_policy_steps(cfg: dict, world_size: int) -> bool:
+    """Whether some step trains on this batch after the policy moved (num_iterations > 1, or one generation serving
+    several steps): then the generation-time log-probs are kept, as TRL decides it."""
+    t, g = cfg["training"], cfg["grpo"]
+    spg, _ = generation_schedule(t, g, world_size)
+    return t["gradient_accumulation_steps"] % (spg * g["num_iterations"]) != 0
+
+
 def completion_length_metrics(lengths: torch.Tensor, truncated: torch.Tensor) -> dict[str, float]:
     """TRL's completions/* metrics over the global batch; the terminated lengths are 0 when every completion was cut."""
     lengths = lengths.float()
@@ -149,11 +212,18 @@ def completion_length_metrics(lengths: torch.Tensor, truncated: torch.Tensor) ->
 
 
 def reward_advantages(scores: RewardScores, num_generations: int, scale_rewards: str, estimator: str = "grpo",
-                      normalize_advantages: bool = False, reward_clip_range=None) -> tuple[Advantages, dict]:
+                      normalize_advantages: bool = False, reward_clip_range=None,
+                      aggregation: str = "sum_then_normalize") -> tuple[Advantages, dict]:
     """Advantages and reward metrics of the global batch. A row no reward function applies to is unscorable: NaN
-    keeps it out of its group's baseline and of reward / reward_std, and its advantage is 0 (TRL >= 1.6)."""
-    adv = compute_advantages(scores.total.masked_fill(scores.all_none, float("nan")), num_generations, scale_rewards,
-                             estimator, normalize_advantages, reward_clip_range)
+    keeps it out of its group's baseline and of reward / reward_std, and its advantage is 0 (TRL >= 1.6).
+    aggregation: TRL's multi_objective_aggregation (normalize_then_sum: per function, then over the batch)."""
+    if aggregation == "normalize_then_sum":
+        adv = normalize_then_sum_advantages(scores.per_function, scores.weights, num_generations)
+    elif aggregation != "sum_then_normalize":
+        raise ValueError(f"unknown multi_objective_aggregation {aggregation!r}")
+    else:
+        adv = compute_advantages(scores.total.masked_fill(scores.all_none, float("nan")), num_generations, scale_rewards,
+                                 estimator, normalize_advantages, reward_clip_range)
     metrics = {"reward": adv.reward_mean, "reward_std": adv.reward_std, "frac_reward_zero_std": adv.frac_zero_std,
                **scores.function_metrics()}
     return adv, metrics

@@ -82,6 +82,29 @@ def _rloo_advantages(rewards: torch.Tensor, G: int, normalize: bool, clip_range)
                       logged_mean, logged_std)
 
 
+def normalize_then_sum_advantages(per_function: torch.Tensor, weights: torch.Tensor, num_generations: int) -> Advantages:
+    """TRL's multi_objective_aggregation "normalize_then_sum" (GDPO): each reward function's column is standardised
+    within its group (NaN-aware, std + 1e-4), the weighted sum of those is then standardised over the batch.
+    per_function: [B, F], NaN where a function returned None; a row with every function None stays unscorable
+    (advantage 0). scale_rewards does not apply. reward_mean / reward_std are those of the raw weighted sum."""
+    B, F = per_function.shape
+    if B % num_generations:
+        raise ValueError(f"{B} rewards are not a whole number of groups of {num_generations}")
+    unscorable = torch.isnan(per_function).all(dim=1)
+    grouped = per_function.view(-1, num_generations, F)
+    mean_k = torch.nanmean(grouped, dim=1, keepdim=True)
+    std_k = nanstd(grouped, dim=1).unsqueeze(1) if num_generations > 1 else torch.zeros_like(mean_k)
+    normalized = ((grouped - mean_k) / (std_k + STD_EPS)).view(-1, F)
+    rewards = (normalized * weights.unsqueeze(0)).nansum(dim=1).masked_fill(unscorable, float("nan"))
+    std = nanstd(rewards).expand_as(rewards) if rewards.numel() > 1 else torch.zeros_like(rewards)
+    mean = torch.nanmean(rewards).expand_as(rewards)
+    advantages = (rewards - mean) / (std + STD_EPS)
+    raw = (per_function * weights.unsqueeze(0)).nansum(dim=1).masked_fill(unscorable, float("nan"))
+    zero_std = torch.isclose(std, torch.zeros_like(std))
+    return Advantages(torch.nan_to_num(advantages, nan=0.0), mean, std, float(zero_std.float().mean()),
+                      float(torch.nanmean(raw)), float(nanstd(raw)))
+
+
 def k3_kl(logps: torch.Tensor, ref_logps: torch.Tensor) -> torch.Tensor:
     """Per-token k3 estimator of KL(policy || ref): exp(ref - logp) - (ref - logp) - 1."""
     delta = ref_logps - logps
@@ -121,6 +144,7 @@ class LossOutput:
     loss: torch.Tensor  # scalar, already scaled for gradient accumulation as TRL does
     metrics: dict[str, tuple]  # name -> (sum, count) over this micro-batch's loss tokens (or sequences), detached
     extremes: dict[str, torch.Tensor] = None  # name -> per-sequence values, reduced with min or max over the batch
+    entropy_stats: tuple | None = None  # (entropy sum, tokens) the entropy bonus acted on, for adaptive control
 
 
 def off_policy_mask(advantages: torch.Tensor, logps: torch.Tensor, sampling_logps: torch.Tensor, mask: torch.Tensor,
@@ -165,12 +189,16 @@ def grpo_loss(
     ref_logps: torch.Tensor | None = None,
     num_items_in_batch: float | None = None,
     entropy_mask: torch.Tensor | None = None,
+    entropies: torch.Tensor | None = None,
+    entropy_coef: float | None = None,
 ) -> LossOutput:
     """Per-token policy loss of cfg.loss_type (+ beta * k3 KL), aggregated per loss_type.
 
     old_logps: log-probs at generation time (None: on-policy, ratio 1 with gradients through logps).
     num_items_in_batch: loss tokens in the whole generation batch over all processes (dapo/cispo/vespo's normaliser).
     entropy_mask: [B, T] bool, the tokens kept by top_entropy_quantile (None: all).
+    entropy_coef: TRL's entropy bonus, on (a float, maybe 0 under adaptive control) or off (None): the loss minus
+    coef x the mean entropy of the loss tokens (those of entropy_mask), scaled for accumulation only.
     """
     mask = mask.to(logps.dtype)
     old = logps.detach() if old_logps is None else old_logps
@@ -234,6 +262,16 @@ def grpo_loss(
         steps_per_generation = cfg.steps_per_generation or accumulation
         loss = masked_sum / (max(num_items_in_batch, 1.0) / cfg.num_processes * accumulation / steps_per_generation)
 
+    entropy_stats = None
+    policy_loss = loss.detach() * (1 if cfg.loss_type in ("dapo", "cispo", "vespo") else accumulation)
+    if entropy_coef is not None:
+        if entropies is None:
+            raise ValueError("the entropy bonus needs the entropies")
+        bonus_mask = mask if entropy_mask is None else mask * entropy_mask
+        entropy_sum = (entropies * bonus_mask).sum()
+        loss = loss - entropy_coef * (entropy_sum / bonus_mask.sum().clamp(min=1.0) / accumulation)
+        entropy_stats = (entropy_sum.detach(), bonus_mask.sum().detach())
+
     with torch.no_grad():
         metrics, extremes = {}, {}
         sequence_level = coef_1.size(1) == 1  # one ratio per sequence: count sequences, as TRL does
@@ -258,7 +296,9 @@ def grpo_loss(
             metrics["cispo_clip_ratio"] = masked(((coef_1 > eps_high) & (adv > 0)).float())
         elif cfg.loss_type == "vespo":
             metrics["vespo/phi_seq_mean"] = masked(phi)
-    return LossOutput(loss, metrics, extremes)
+        if entropy_coef is not None:  # TRL logs the loss before the bonus (per process, averaged over processes)
+            metrics["policy_loss"] = (policy_loss, torch.tensor(1.0))
+    return LossOutput(loss, metrics, extremes, entropy_stats)
 
 
 ENTROPY_CHUNK_ROWS = 1024  # positions per chunk: a [1024, V] float32 temporary instead of three [B, T, V] ones

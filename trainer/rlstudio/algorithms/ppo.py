@@ -136,7 +136,7 @@ class PPO(Algorithm):
 
     # ---- rollout ---------------------------------------------------------------------------------------------------
 
-    def build_batch(self, records: list, trainer_state) -> PPOBatch:
+    def build_batch(self, records: list, trainer_state, draw=None) -> PPOBatch:
         s, p = self.setup, self.p
         prompts_text = [render_prompt(r, s.tokenizer, s.config["data"]) for r in records]
         p_ids, p_mask = tokenize_prompts(s.tokenizer, prompts_text, s.config["data"].get("max_prompt_length"), s.ctx.device)

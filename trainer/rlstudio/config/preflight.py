@@ -8,6 +8,7 @@ import ast
 import os
 from pathlib import Path
 
+from rlstudio.config.grpo_rules import grpo_problems
 from rlstudio.config.run_config import Problem, line_of, value_lines, REWARD_MODEL_PREFIX
 from rlstudio.data.datasets import DataError, load_dataset
 from rlstudio.rewards.base import RewardLoadError
@@ -29,26 +30,15 @@ def preflight_problems(config: dict, source: str, text: str | None, world_size: 
 
 
 def _batch(config: dict, at, world_size: int | None) -> list[Problem]:
-    out = []
     world = world_size or config["distributed"]["nproc_per_node"]
-    message = ppo_batch_problem(config, world) if config["algorithm"] == "ppo" else group_size_problem(config, world)
-    if message:
-        out.append(at(("training", "per_device_train_batch_size"), message))
+    if config["algorithm"] == "ppo":
+        message = ppo_batch_problem(config, world)
+        out = [at(("training", "per_device_train_batch_size"), message)] if message else []
+    else:  # the generation batch's arithmetic and the grpo block's other rules
+        out = grpo_problems(config, at, world)
     if (config.get("eval") or {}).get("enabled") and not config["eval"].get("datasets"):
         out.append(at(("eval", "enabled"), "eval is enabled but eval.datasets is empty"))
     return out
-
-
-def group_size_problem(config: dict, world_size: int) -> str | None:
-    """GRPO's advantages are computed per group, so a step must hold whole groups (a resume on another number of
-    processes meets this rule too, in the GRPO algorithm)."""
-    t, g = config["training"], config["grpo"]
-    per_step = t["per_device_train_batch_size"] * t["gradient_accumulation_steps"] * world_size
-    if per_step % g["num_generations"] == 0:
-        return None
-    return (f"per_device_train_batch_size {t['per_device_train_batch_size']} x gradient_accumulation_steps "
-            f"{t['gradient_accumulation_steps']} x {world_size} process(es) = {per_step} completions per step is not "
-            f"a multiple of grpo.num_generations = {g['num_generations']} (each prompt's group must fit in one step)")
 
 
 def ppo_batch_problem(config: dict, world_size: int) -> str | None:

@@ -146,6 +146,9 @@ def _deref(schema: dict, root: dict) -> dict:
     return schema
 
 
+ALGORITHM_BLOCKS = ("grpo", "ppo")  # each algorithm's own settings block, read only when it is the run's algorithm
+
+
 def fill_defaults(value: Any, schema: dict, root: dict) -> Any:
     """Insert schema defaults for missing properties, recursively (objects without a default are created when
     their schema has properties, so nested blocks like grpo/training get their defaults too)."""
@@ -154,6 +157,8 @@ def fill_defaults(value: Any, schema: dict, root: dict) -> Any:
         for key, sub in schema["properties"].items():
             subd = _deref(sub, root)
             if key not in value:
+                if key in ALGORITHM_BLOCKS and value.get("algorithm", key) != key:
+                    continue  # the other algorithm's block: the schema refuses it, so it is not created either
                 if "default" in sub or "default" in subd:
                     value[key] = copy.deepcopy(sub.get("default", subd.get("default")))
                 elif subd.get("type") == "object" and "properties" in subd and not subd.get("required"):
@@ -307,13 +312,7 @@ def finish_config(config: dict, source: str, text: str | None, base: Path | None
     problems = schema_problems(config, source, text)
     if problems:
         raise ConfigError.of(problems)
-    schema = load_schema()
-    config = fill_defaults(config, schema, schema)
-    # Each algorithm's block is named after it; defaults would create every block, and the schema refuses a block of
-    # another algorithm (so a saved config.json would not load on resume).
-    for other in schema["properties"]["algorithm"]["enum"]:
-        if other != config["algorithm"]:
-            config.pop(other, None)
+    config = fill_defaults(config, load_schema(), load_schema())
     if base is not None:
         config = resolve_paths(config, base)
     return config

@@ -175,7 +175,7 @@ def _plain_text(messages: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def render_prompt(record: PromptRecord, tokenizer, data_cfg: dict) -> str:
+def render_prompt(record: PromptRecord, tokenizer, data_cfg: dict, chat_template_kwargs: dict | None = None) -> str:
     """The text the model continues: system prompt + prompt, through the tokenizer's chat template or as plain text.
 
     chat_template: 'auto' uses the template when the tokenizer has one; 'always' requires one; 'never' gives plain text
@@ -198,5 +198,6 @@ def render_prompt(record: PromptRecord, tokenizer, data_cfg: dict) -> str:
         return _plain_text(messages)
     prefill = messages[-1]["role"] == "assistant"
     return tokenizer.apply_chat_template(
-        messages, tokenize=False, add_generation_prompt=not prefill, continue_final_message=prefill
+        messages, tokenize=False, add_generation_prompt=not prefill, continue_final_message=prefill,
+        **(chat_template_kwargs or {}),
     )

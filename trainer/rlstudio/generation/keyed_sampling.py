@@ -72,17 +72,30 @@ class KeyedSampler(LogitsProcessor):
         return out.scatter_(1, tokens.unsqueeze(1), 0.0)
 
 
-def keyed_sampling_processors(keys: torch.Tensor, prompt_width: int, temperature: float, top_p: float,
-                              top_k: int | None) -> list:
-    """Temperature, top-k and top-p as transformers applies them when sampling, then the keyed draw."""
-    from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+def keyed_sampling_processors(keys: torch.Tensor, prompt_width: int, warpers: dict) -> list:
+    """transformers' sampling warpers (temperature, top-h, top-k, top-p, min-p, typical, epsilon, eta: the settings
+    in `warpers`, by generate()'s names), in the order and with the conditions its sampling applies them, then the
+    keyed draw."""
+    import transformers as tf
 
+    w = warpers
+    present = lambda k: w.get(k) is not None  # noqa: E731
     processors = []
-    if temperature != 1.0:
-        processors.append(TemperatureLogitsWarper(temperature))
-    if top_k:
-        processors.append(TopKLogitsWarper(top_k))
-    if top_p < 1.0:
-        processors.append(TopPLogitsWarper(top_p))
+    if present("temperature") and w["temperature"] != 1.0:
+        processors.append(tf.TemperatureLogitsWarper(w["temperature"]))
+    if present("top_h"):
+        processors.append(tf.TopHLogitsWarper(top_h=w["top_h"]))
+    if present("top_k") and w["top_k"] != 0:
+        processors.append(tf.TopKLogitsWarper(w["top_k"]))
+    if present("top_p") and w["top_p"] < 1.0:
+        processors.append(tf.TopPLogitsWarper(w["top_p"]))
+    if present("min_p"):
+        processors.append(tf.MinPLogitsWarper(w["min_p"]))
+    if present("typical_p") and w["typical_p"] < 1.0:
+        processors.append(tf.TypicalLogitsWarper(mass=w["typical_p"]))
+    if present("epsilon_cutoff") and 0.0 < w["epsilon_cutoff"] < 1.0:
+        processors.append(tf.EpsilonLogitsWarper(epsilon=w["epsilon_cutoff"]))
+    if present("eta_cutoff") and 0.0 < w["eta_cutoff"] < 1.0:
+        processors.append(tf.EtaLogitsWarper(epsilon=w["eta_cutoff"], device=keys.device))
     processors.append(KeyedSampler(keys, prompt_width))
     return processors

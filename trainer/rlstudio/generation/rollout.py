@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import torch
 
-from rlstudio.algorithms.grpo_loss import completion_mask_from_ids, token_logps_and_entropy
+from rlstudio.algorithms.grpo_loss import completion_mask_from_ids, entropy_from_logits, token_logps_and_entropy
+from rlstudio.generation.generation_kwargs import split_generation_kwargs
 
 
 @dataclass
@@ -16,6 +17,8 @@ class SamplingParams:
     top_k: int | None = None
     repetition_penalty: float = 1.0
     do_sample: bool = True
+    min_p: float | None = None
+    generation_kwargs: dict | None = None  # TRL's: more GenerationConfig settings, overriding the ones above
 
 
 @dataclass
@@ -66,7 +69,11 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
     sample_keys (one per row, see keyed_sampling.row_keys): draw each row's tokens from its own keyed noise instead
     of torch's RNG, so a completion does not depend on which other rows this process generates (torchrun)."""
     eos = eos_ids(tokenizer, model)
+    warpers, repetition_penalty, extra = split_generation_kwargs(
+        {"temperature": params.temperature, "top_p": params.top_p, "top_k": params.top_k or 0, "min_p": params.min_p},
+        params.repetition_penalty, params.generation_kwargs)
     kwargs = dict(
+        **extra,
         max_new_tokens=params.max_completion_length,
         do_sample=params.do_sample,
         pad_token_id=tokenizer.pad_token_id,
@@ -77,12 +84,12 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
         from rlstudio.generation.keyed_sampling import keyed_sampling_processors
 
         # Gumbel-max over the warped logits: a greedy decode of logits + keyed noise is a sample
-        kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None, logits_processor=keyed_sampling_processors(
-            sample_keys, prompt_ids.size(1), params.temperature, params.top_p, params.top_k))
+        kwargs.update({k: None for k in warpers}, do_sample=False, logits_processor=keyed_sampling_processors(
+            sample_keys, prompt_ids.size(1), warpers))
     elif params.do_sample:
-        kwargs.update(temperature=params.temperature, top_p=params.top_p, top_k=params.top_k or 0)
-    if params.repetition_penalty != 1.0:
-        kwargs["repetition_penalty"] = params.repetition_penalty
+        kwargs.update(warpers)
+    if repetition_penalty != 1.0:
+        kwargs["repetition_penalty"] = repetition_penalty
     was_training = model.training
     model.eval()
     try:
@@ -97,10 +104,12 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
     return Rollout(prompt_ids, prompt_mask, completion_ids, mask, truncated)
 
 
-def completion_logps(model, rollout: Rollout, temperature: float = 1.0, with_entropy: bool = False):
+def completion_logps(model, rollout: Rollout, temperature: float = 1.0, with_entropy: bool = False,
+                     entropy_requires_grad: bool = False):
     """Per-token log-probs (and entropies) of the completion tokens under `model`, at the sampling temperature
     (TRL divides the logits by the temperature so the ratio compares like with like). Only the positions that
-    predict a completion token go through the LM head (logits_to_keep), where the model supports it."""
+    predict a completion token go through the LM head (logits_to_keep), where the model supports it. The entropies
+    carry gradients only for the entropy bonus."""
     input_ids = torch.cat([rollout.prompt_ids, rollout.completion_ids], dim=1)
     attention = torch.cat([rollout.prompt_mask, rollout.completion_mask], dim=1)
     # Positions as generate() assigned them for left-padded prompts.
@@ -111,6 +120,9 @@ def completion_logps(model, rollout: Rollout, temperature: float = 1.0, with_ent
     logits = logits[:, -T - 1:-1, :]
     if temperature != 1.0:
         logits = logits / temperature
+    if with_entropy and entropy_requires_grad:  # the entropy bonus trains on the entropy: the differentiable one
+        logps, _ = token_logps_and_entropy(logits, rollout.completion_ids)
+        return logps, entropy_from_logits(logits)
     return token_logps_and_entropy(logits, rollout.completion_ids, with_entropy)
 
 

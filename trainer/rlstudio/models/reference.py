@@ -79,3 +79,33 @@ def resume_reference(policy, config: dict, ctx, run_dir: Path, checkpoint: Path,
                         f"it trained with:\n  " + "\n  ".join(problems) + "\nStart the run over (the warm start "
                         f"saves it again) or restore the folder from a backup.")
     return Reference(model=load_frozen(folder, config["model"], ctx.device, dtype))
+
+
+SYNCED_REFERENCE = "synced_reference.pt"
+
+
+def mix_into_reference(policy, reference_model, alpha: float) -> None:
+    """TR-DPO's update, as TRL's SyncRefModelCallback: reference = alpha x policy + (1 - alpha) x reference."""
+    import torch
+
+    with torch.no_grad():
+        for ref_param, param in zip(reference_model.parameters(), policy.parameters(), strict=True):
+            ref_param.data.mul_(1.0 - alpha).add_(param.data, alpha=alpha)
+
+
+def save_synced_reference(reference_model, checkpoint_folder: Path) -> None:
+    """With sync_ref_model the reference is no longer what a resume can rebuild: each checkpoint carries it."""
+    import torch
+
+    torch.save({k: v.detach().cpu() for k, v in reference_model.state_dict().items()},
+               Path(checkpoint_folder) / SYNCED_REFERENCE)
+
+
+def load_synced_reference(reference_model, checkpoint_folder: Path) -> None:
+    import torch
+
+    path = Path(checkpoint_folder) / SYNCED_REFERENCE
+    if not path.is_file():
+        raise UserError(f"{path}: missing. The run synchronises its reference model (grpo.sync_ref_model), and this "
+                        f"checkpoint does not hold it; resume from a checkpoint written with sync_ref_model on")
+    reference_model.load_state_dict(torch.load(path, weights_only=True))

@@ -19,16 +19,20 @@ def answer_correct(completion: str, reference: str) -> bool:
 
 @torch.no_grad()
 def evaluate(model, tokenizer, records, data_cfg: dict, reward_funcs, params: SamplingParams, device,
-             batch_size: int = 64, num_samples: int = 4) -> tuple[dict, list[dict]]:
+             batch_size: int = 64, num_samples: int = 4, num_generations: int = 1,
+             chat_template_kwargs: dict | None = None) -> tuple[dict, list[dict]]:
     """(eval_ metrics, a few sample dicts). Sampling (params.do_sample) runs in a forked RNG so evaluation never
-    shifts the training run's random stream (a run with eval and one without sample the same completions)."""
+    shifts the training run's random stream (a run with eval and one without sample the same completions).
+    num_generations: completions per prompt (TRL's num_generations_eval); the metrics average over all of them."""
+    prompts_count = len(records)
+    records = [r for r in records for _ in range(num_generations)]
     texts, ids_all, lengths, truncated = [], [], [], []
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(0)
         for start in range(0, len(records), batch_size):
             chunk = records[start:start + batch_size]
-            prompts = [render_prompt(r, tokenizer, data_cfg) for r in chunk]
+            prompts = [render_prompt(r, tokenizer, data_cfg, chat_template_kwargs) for r in chunk]
             p_ids, p_mask = tokenize_prompts(tokenizer, prompts, data_cfg.get("max_prompt_length"), device)
             ro = generate(model, tokenizer, p_ids, p_mask, params)
             for row, m, tr in zip(ro.completion_ids, ro.completion_mask, ro.truncated):
@@ -44,8 +48,11 @@ def evaluate(model, tokenizer, records, data_cfg: dict, reward_funcs, params: Sa
         "eval_reward_std": float(scores.total.std()) if len(records) > 1 else 0.0,
         "eval_completions/mean_length": sum(lengths) / max(len(lengths), 1),
         "eval_completions/clipped_ratio": sum(truncated) / max(len(truncated), 1),
-        "eval_num_samples": float(len(records)),
+        "eval_num_samples": float(prompts_count),
     }
+    if num_generations > 1:  # TRL's frac_reward_zero_std over the eval groups
+        stds = scores.total.view(-1, num_generations).std(dim=1)
+        metrics["eval_frac_reward_zero_std"] = float(torch.isclose(stds, torch.zeros_like(stds)).float().mean())
     for k, v in scores.function_metrics().items():
         metrics["eval_" + k] = v
     with_ref = [(t, r.reference) for t, r in zip(texts, records) if r.reference not in (None, "")]
@@ -54,7 +61,8 @@ def evaluate(model, tokenizer, records, data_cfg: dict, reward_funcs, params: Sa
     samples = []
     for i in range(min(num_samples, len(records))):
         samples.append({
-            "group": i, "index": 0, "prompt": render_prompt(records[i], tokenizer, data_cfg), "completion": texts[i],
+            "group": i // num_generations, "index": i % num_generations,
+            "prompt": render_prompt(records[i], tokenizer, data_cfg, chat_template_kwargs), "completion": texts[i],
             "rewards": {n: (None if v != v else float(v)) for n, v in zip(scores.names, scores.per_function[i].tolist())},
             "reward": float(scores.total[i]), "advantage": 0.0, "length": lengths[i], "truncated": truncated[i],
         })

@@ -29,7 +29,7 @@ from rlstudio.rewards import TrainerState, load_reward_functions
 from rlstudio.rewards.reward_logs import log_history_from_events
 from rlstudio.algorithms.base import AlgorithmSetup, Batch
 from rlstudio.algorithms.registry import algorithm_class
-from rlstudio.config.sampling import sampling_params
+from rlstudio.config.sampling import chat_template_kwargs, eval_num_generations, sampling_params
 from rlstudio.run_directory.claim import claim_run_dir
 from rlstudio.run_directory.lock import stale_message
 from rlstudio.outputs.run_outputs import RunOutputs
@@ -159,7 +159,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     ws = config.get("warm_start") or {}
     if ws.get("steps", 0) > 0 and not state["warm_start_done"]:
         ws_sets = load_datasets({"datasets": ws["datasets"]}, Path(".")) if ws.get("datasets") else datasets
-        run_warm_start(model, tokenizer, ws_sets, ws, data_cfg, ctx, events, t["seed"], stop)
+        run_warm_start(model, tokenizer, ws_sets, ws, data_cfg, ctx, events, t["seed"], stop, chat_template_kwargs(config))
         state["warm_start_done"] = True
     if resume_from is None:
         reference = start_reference(model, config, ctx, run_dir)
@@ -194,7 +194,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     outputs.load_state_dict(state.get("best_model"))
     eval_cfg = config.get("eval") or {}
     eval_records = _eval_records(eval_cfg) if eval_cfg.get("enabled") else None
-    log_window = LogWindow()
+    log_window = LogWindow(state.get("log_window"))  # a resume mid-window averages the steps before it too
     trainer_state = TrainerState(global_step=step, max_steps=max_steps, epoch=sampler.epoch, num_train_epochs=t["num_train_epochs"],
                                  log_history=log_history_from_events(run_dir / "events.jsonl", step) if step else [])
     progress = Progress(max_steps, "rl", ctx.is_main, start_step=step)
@@ -219,7 +219,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
             return
         trainer_state_json = {**{k: v for k, v in state.items() if k not in ("step",)}, "sampler": sampler.state_dict(),
                               "max_steps": max_steps, "elapsed": time.time() - t_start, "best_model": outputs.state_dict(),
-                              "algorithm": algorithm.state_dict()}
+                              "algorithm": algorithm.state_dict(), "log_window": log_window.steps}
         rngs = _gather_rng(ctx)
         if ctx.is_main:
             def write_extra(folder: Path) -> None:
@@ -246,7 +246,8 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         generated = batch is None or step % schedule.steps_per_batch == 0
         if generated:
             trainer_state.global_step, trainer_state.epoch = step, sampler.epoch
-            batch = algorithm.build_batch(sampler.next_batch(schedule.prompts_per_batch), trainer_state)
+            batch = algorithm.build_batch(sampler.next_batch(schedule.prompts_per_batch), trainer_state,
+                                          draw=sampler.next_batch)
             state["num_tokens"] += batch.metrics["batch_tokens"]
         t_gen = time.time() - t0
 
@@ -279,6 +280,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         t_train = time.perf_counter() - t_train
         step += 1
         live["step"] = step
+        algorithm.after_step(step)
 
         step_time = time.time() - t0
         metrics = dict(batch.metrics)
@@ -354,7 +356,8 @@ def _eval_records(eval_cfg: dict):
 
 def _run_eval(model, tokenizer, records, config, reward_funcs, ctx):
     params = sampling_params(config, do_sample=config["eval"]["do_sample"])
-    return evaluate(unwrap_model(model), tokenizer, records, config["data"], reward_funcs, params, ctx.device)
+    return evaluate(unwrap_model(model), tokenizer, records, config["data"], reward_funcs, params, ctx.device,
+                    num_generations=eval_num_generations(config), chat_template_kwargs=chat_template_kwargs(config))
 
 
 def _device_name(device: torch.device) -> str:

@@ -52,8 +52,9 @@ class StepMetrics:
 class LogWindow:
     """Metrics of the steps since the last log, averaged as TRL's `log` does (NaN ignored; None when none left)."""
 
-    def __init__(self) -> None:
-        self.steps: list[dict] = []
+    def __init__(self, steps: list[dict] | None = None) -> None:
+        """steps: the unlogged steps a checkpoint carried (a resume mid-window)."""
+        self.steps: list[dict] = [dict(m) for m in steps or []]
 
     def add(self, metrics: dict) -> None:
         self.steps.append(metrics)

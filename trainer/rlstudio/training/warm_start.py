@@ -69,7 +69,8 @@ def supervised_loss(model, ids: torch.Tensor, att: torch.Tensor, lab: torch.Tens
     return (nll * weight.reshape(-1)).sum() / max(n, 1), n
 
 
-def warm_start_examples(datasets, ws_cfg: dict, data_cfg: dict, tokenizer) -> list[tuple[list[int], list[int]]]:
+def warm_start_examples(datasets, ws_cfg: dict, data_cfg: dict, tokenizer,
+                        chat_template_kwargs: dict | None = None) -> list[tuple[list[int], list[int]]]:
     from rlstudio.data.datasets import render_prompt
 
     field = ws_cfg["completion_field"]
@@ -82,7 +83,7 @@ def warm_start_examples(datasets, ws_cfg: dict, data_cfg: dict, tokenizer) -> li
             if not isinstance(target, str):
                 raise WarmStartError(f"{r.source}: warm_start.completion_field '{field}' must be a string, got {type(target).__name__}")
             try:
-                out.append(encode_example(tokenizer, render_prompt(r, tokenizer, data_cfg), target, ws_cfg["mask_markers"],
+                out.append(encode_example(tokenizer, render_prompt(r, tokenizer, data_cfg, chat_template_kwargs), target, ws_cfg["mask_markers"],
                                           data_cfg.get("max_prompt_length")))
             except WarmStartError as e:
                 raise WarmStartError(f"{r.source}: {e}") from None
@@ -92,7 +93,8 @@ def warm_start_examples(datasets, ws_cfg: dict, data_cfg: dict, tokenizer) -> li
     return out
 
 
-def run_warm_start(model, tokenizer, datasets, ws_cfg: dict, data_cfg: dict, ctx, events, seed: int, stop) -> None:
+def run_warm_start(model, tokenizer, datasets, ws_cfg: dict, data_cfg: dict, ctx, events, seed: int, stop,
+                   chat_template_kwargs: dict | None = None) -> None:
     """A few supervised steps with their own AdamW (discarded afterwards). Every rank uses the same examples, so
     under DDP the averaged gradients equal one process's."""
     import random
@@ -100,7 +102,7 @@ def run_warm_start(model, tokenizer, datasets, ws_cfg: dict, data_cfg: dict, ctx
 
     from rlstudio.outputs.progress import Progress
 
-    examples = warm_start_examples(datasets, ws_cfg, data_cfg, tokenizer)
+    examples = warm_start_examples(datasets, ws_cfg, data_cfg, tokenizer, chat_template_kwargs)
     rng = random.Random(seed + 7919)
     steps, bs = ws_cfg["steps"], ws_cfg["batch_size"]
     params = [p for p in model.parameters() if p.requires_grad]
