@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { RunStoreApi } from '../runs/types';
 import { PanelHost } from '../panels/panelHost';
-import { SLOTS, promptText, type FromInference, type PickedPrompt, type SamplingSettings, type Slot, type ToInference } from '../../webview/inference/protocol';
+import { SLOTS, generationInput, type FromInference, type PickedPrompt, type SamplingSettings, type Slot, type ToInference } from '../../webview/inference/protocol';
 import type { Sampling } from '../../schemas/generated/serveProtocol';
 import { describeFailure } from './serveClient';
 import { BACKEND_LABELS, type InferenceBackend } from './backend';
@@ -74,18 +74,18 @@ export class InferencePanel {
   private async onMessage(m: FromInference): Promise<void> {
     if (m.type === 'select') return this.select(m.slot, m.checkpoint);
     if (m.type === 'stop') return this.running.get(m.requestId)?.abort();
-    if (m.type === 'generate') return this.generate(m.requestId, m.prompt, m.picked, m.sampling);
+    if (m.type === 'generate') return this.generate(m.requestId, m.prompt, m.chat === true, m.picked, m.sampling);
     if (m.type === 'batch') return this.batch(m.requestId, m.sampling, m.limit);
   }
 
-  private async generate(requestId: string, prompt: string, picked: PickedPrompt | null, sampling: SamplingSettings): Promise<void> {
+  private async generate(requestId: string, prompt: string, chat: boolean, picked: PickedPrompt | null,
+    sampling: SamplingSettings): Promise<void> {
     const loaded = SLOTS.filter((s) => this.slots.get(s)?.loaded);
     if (!loaded.length) return this.host.post({ type: 'failed', requestId, slot: null, message: 'Pick a checkpoint first.' });
+    const input = generationInput(prompt, chat, picked);
+    if (typeof input === 'string') return this.host.post({ type: 'failed', requestId, slot: null, message: input });
     const stop = new AbortController();
     this.running.set(requestId, stop);
-    const input = picked && promptText(picked.prompt) === prompt
-      ? { ...(typeof picked.prompt === 'string' ? { prompt: picked.prompt } : { messages: picked.prompt }), reference: picked.reference, columns: picked.columns }
-      : { prompt };
     await Promise.all(loaded.map(async (slot) => {
       const scorable = (this.slots.get(slot)?.loaded?.rewardFunctions.length ?? 0) > 0;
       try {

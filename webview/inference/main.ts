@@ -8,12 +8,13 @@ import { clear, formatNumber, h } from '../shared/dom';
 import { SLOTS, isToInference, promptText, type FromInference, type PickedPrompt, type SamplingSettings, type Slot, type ToInference } from './protocol';
 import { AnswerView } from './answerView';
 
-interface InferenceState { prompt: string; sampling: SamplingSettings; batchLimit: number }
+interface InferenceState { prompt: string; chat: boolean; sampling: SamplingSettings; batchLimit: number }
 
 const ch = channel<FromInference, InferenceState>();
 const saved = ch.getState();
 const state: InferenceState = {
   prompt: typeof saved?.prompt === 'string' ? saved.prompt : '',
+  chat: saved?.chat === true,
   sampling: { temperature: 0, top_p: 1, max_tokens: 64, seed: null, ...(saved?.sampling ?? {}) },
   batchLimit: typeof saved?.batchLimit === 'number' ? saved.batchLimit : 20,
 };
@@ -26,6 +27,8 @@ const pickers = Object.fromEntries(SLOTS.map((s) => [s, h('select', { class: 'ch
 const slotInfo = Object.fromEntries(SLOTS.map((s) => [s, h('span', { class: 'slot-info', 'data-slot': s })])) as Record<Slot, HTMLElement>;
 const datasetPicker = h('select', { class: 'dataset-prompts', 'aria-label': 'Prompt from the dataset' }) as Select;
 const promptBox = h('textarea', { class: 'prompt-box', rows: 4, 'aria-label': 'Prompt', placeholder: 'Ask the checkpoint something' }) as HTMLTextAreaElement;
+// Chat mode sends the box as turns ("user: ...", "system: ...", "assistant: ..." lines) through the model's chat template.
+const chatBox = h('input', { type: 'checkbox', class: 'chat-mode', 'aria-label': 'Chat turns' }) as HTMLInputElement;
 const num = (label: string, key: keyof SamplingSettings, step: string): HTMLInputElement => {
   const input = h('input', { type: 'number', step, class: `sampling-${key}`, 'aria-label': label }) as HTMLInputElement;
   input.value = state.sampling[key] === null ? '' : String(state.sampling[key]);
@@ -51,6 +54,8 @@ app.append(
   ...SLOTS.map((s) => h('div', { class: 'row' }, h('label', {}, `Checkpoint ${s.toUpperCase()}${s === 'b' ? ' (compare)' : ''} `, pickers[s]), slotInfo[s])),
   h('div', { class: 'row' }, h('label', {}, 'Prompt from the dataset ', datasetPicker)),
   promptBox,
+  h('div', { class: 'row' }, h('label', { title: 'Each line "user: ...", "system: ..." or "assistant: ..." is a turn, sent through the chat template' },
+    chatBox, ' chat turns (role: text per line)')),
   h('div', { class: 'row sampling' },
     h('label', {}, 'temperature ', num('temperature', 'temperature', '0.1')), h('label', {}, 'top_p ', num('top_p', 'top_p', '0.05')),
     h('label', {}, 'max tokens ', num('max tokens', 'max_tokens', '1')), h('label', {}, 'seed ', num('seed', 'seed', '1')),
@@ -60,6 +65,8 @@ app.append(
   h('div', { class: 'row' }, h('label', {}, 'prompts ', batchLimit), batchBtn), batchStatus,
 );
 promptBox.value = state.prompt;
+chatBox.checked = state.chat;
+chatBox.addEventListener('change', () => { state.chat = chatBox.checked; persist(); });
 promptBox.addEventListener('input', () => { state.prompt = promptBox.value; persist(); });
 batchLimit.addEventListener('change', () => { state.batchLimit = Math.max(1, Number(batchLimit.value) || 1); persist(); });
 
@@ -86,6 +93,7 @@ datasetPicker.addEventListener('change', () => {
   if (!picked) return;
   promptBox.value = promptText(picked.prompt);
   state.prompt = promptBox.value;
+  chatBox.checked = state.chat = typeof picked.prompt !== 'string';
   persist();
 });
 
@@ -102,7 +110,7 @@ generateBtn.addEventListener('click', () => {
   problems.textContent = '';
   for (const s of loadedSlots) views[s].begin();
   busy(requestId);
-  ch.post({ type: 'generate', requestId, prompt: promptBox.value, picked, sampling: { ...state.sampling } });
+  ch.post({ type: 'generate', requestId, prompt: promptBox.value, chat: chatBox.checked, picked, sampling: { ...state.sampling } });
 });
 stopBtn.addEventListener('click', () => { if (current) ch.post({ type: 'stop', requestId: current }); });
 batchBtn.addEventListener('click', () => {

@@ -43,7 +43,7 @@ export type ToInference =
 export type FromInference =
   | { type: 'ready' }
   | { type: 'select'; slot: Slot; checkpoint: string | null }
-  | { type: 'generate'; requestId: string; prompt: string; picked: PickedPrompt | null; sampling: SamplingSettings }
+  | { type: 'generate'; requestId: string; prompt: string; chat: boolean; picked: PickedPrompt | null; sampling: SamplingSettings }
   | { type: 'stop'; requestId: string }
   | { type: 'batch'; requestId: string; sampling: SamplingSettings; limit: number };
 
@@ -57,4 +57,35 @@ export function isToInference(data: unknown): data is ToInference {
  * matches and is sent as plain text without the record's reference. */
 export function promptText(prompt: PickedPrompt['prompt']): string {
   return typeof prompt === 'string' ? prompt : prompt.map((m) => `${m.role}: ${m.content}`).join('\n');
+}
+
+const ROLE_LINE = /^(system|user|assistant):[ \t]?(.*)$/;
+
+/** The prompt box in chat mode: turns written as "role: content" lines (system, user, assistant), as promptText shows a
+ * picked chat prompt; a line without a role continues the turn above it. null when the text does not start with a
+ * role line, or has no user turn. */
+export function parseChat(text: string): ChatMessage[] | null {
+  const turns: ChatMessage[] = [];
+  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
+    const m = ROLE_LINE.exec(line);
+    if (m) turns.push({ role: m[1], content: m[2] });
+    else if (turns.length) turns[turns.length - 1].content += `\n${line}`;
+    else if (line.trim()) return null;
+  }
+  for (const t of turns) t.content = t.content.replace(/\n+$/, '');
+  return turns.some((t) => t.role === 'user') ? turns : null;
+}
+
+/** What a generate request asks serve for: the picked dataset record as it is (with its reference and columns, so
+ * rewards can score the answer) while the box still shows it unchanged; otherwise the box's text, as chat turns in
+ * chat mode. A string is a problem to show instead. */
+export function generationInput(prompt: string, chat: boolean, picked: PickedPrompt | null):
+  { prompt: string } | { messages: ChatMessage[] } | { prompt?: string; messages?: ChatMessage[]; reference: string | null; columns: Record<string, unknown> } | string {
+  if (picked && promptText(picked.prompt) === prompt) {
+    return { ...(typeof picked.prompt === 'string' ? { prompt: picked.prompt } : { messages: picked.prompt }),
+      reference: picked.reference, columns: picked.columns };
+  }
+  if (!chat) return { prompt };
+  const messages = parseChat(prompt);
+  return messages ? { messages } : 'Chat mode: write each turn on its own line as "user: ...", with optional "system: ..." and "assistant: ..." turns.';
 }
