@@ -12,7 +12,7 @@ const SCRIPT = `
 import sys, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from peft import LoraConfig, get_peft_model
-from rlstudio.tiny_model import tiny_model_dir
+from rlstudio.models.tiny import tiny_model_dir
 varied, lora = sys.argv[1], sys.argv[2]
 torch.manual_seed(0)
 model = AutoModelForCausalLM.from_pretrained(tiny_model_dir())

@@ -1,7 +1,7 @@
 """Preference pairs for the arithmetic demo, so a reward model can be trained locally
 (`python -m rlstudio reward-model train`) and PPO can learn the demo from that model instead of a reward function.
 
-Each pair shares a problem of the demo (rlstudio.demo_arithmetic: same templates, names and number range) and
+Each pair shares a problem of the demo (rlstudio.demo.arithmetic: same templates, names and number range) and
 prefers the completion in the demo's format whose <answer> is the result over one that is worse:
   - the same format with a wrong answer (most pairs: what a reward model must learn is the arithmetic);
   - a consistent answer to a miscopied problem in <think> (without these, a reward model learns to check the answer
