@@ -47,19 +47,31 @@ const BROKEN_CASES = [
 ].map((c) => JSON.stringify(c)).join('\n') + '\n';
 
 async function openFile(page: Page, name: string): Promise<void> {
-  // Quick Open can take an Enter before its results settle and then open nothing, so click the row whose label is
-  // exactly the name and try again until the file's tab is the active one.
+  // An open file is reached by its tab. Otherwise Quick Open: its list re-sorts and reuses its row elements while
+  // results arrive, so a click or an early Enter can land on another file; move the focus until the focused row is
+  // exactly this file, then press Enter.
   const exactly = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const tab = page.locator('.tabs-container .tab', { hasText: exactly });
   const activeTab = page.locator('.tabs-container .tab.active', { hasText: exactly });
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(name);
-    const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly }) }).first();
-    await row.waitFor({ timeout: 15_000 });
-    await row.click();
+    if (await tab.count()) {
+      await tab.first().click();
+    } else {
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(name);
+      const focused = page.locator('.quick-input-widget .monaco-list-row.focused .label-name');
+      for (let moves = 0; ; moves++) {
+        if (((await focused.first().textContent({ timeout: 2_000 }).catch(() => '')) ?? '').trim() === name) break;
+        if (moves === 40) throw new Error(`Quick Open never focused ${name}`);
+        await page.waitForTimeout(250);
+        if (((await focused.first().textContent({ timeout: 2_000 }).catch(() => '')) ?? '').trim() === name) break;
+        await input.press('ArrowDown');
+      }
+      await input.press('Enter');
+    }
     try {
       await activeTab.first().waitFor({ timeout: 5_000 });
       return;
