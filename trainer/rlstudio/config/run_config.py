@@ -208,11 +208,12 @@ def _index(part: str, assignment: str) -> int:
 
 # ---- validation ---------------------------------------------------------------------------------------------------
 
-def schema_problems(config: dict, source: str, text: str | None) -> list[Problem]:
-    """Located schema violations: 'file:line: $.grpo.beta: -1 is less than the minimum of 0'."""
+def schema_problems(config: dict, source: str, text: str | None, schema: dict | None = None) -> list[Problem]:
+    """Located schema violations: 'file:line: $.grpo.beta: -1 is less than the minimum of 0'. schema: the run-config
+    schema unless another config kind (a reward-model config) is checked."""
     from jsonschema import Draft7Validator
 
-    schema = load_schema()
+    schema = schema or load_schema()
     validator = Draft7Validator(schema)
     lines = value_lines(text) if text else {}
     out = []

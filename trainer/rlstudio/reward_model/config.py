@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rlstudio.config.run_config import REPO_ROOT, ConfigError, Problem, fill_defaults, line_of, parse_config_text, value_lines
+from rlstudio.config.run_config import REPO_ROOT, ConfigError, fill_defaults, parse_config_text, schema_problems
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "reward-model-config.schema.json"
 PATH_KEYS = (("data", "train_file"), ("data", "eval_file"), ("output_dir",))
@@ -21,12 +21,8 @@ def load_reward_model_config(path: str | Path) -> dict:
         raise ConfigError(f"{path}: config file not found")
     text = path.read_text(encoding="utf-8")
     config = parse_config_text(text, str(path))
-    from jsonschema import Draft7Validator
-
     schema = load_schema()
-    lines = value_lines(text)
-    problems = [Problem(str(path), line_of(lines, tuple(e.absolute_path)), tuple(e.absolute_path), e.message, source="schema")
-                for e in sorted(Draft7Validator(schema).iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))]
+    problems = schema_problems(config, str(path), text, schema)
     if problems:
         raise ConfigError.of(problems)
     config = fill_defaults(config, schema, schema)
