@@ -102,7 +102,8 @@ def _read_parquet(path: Path, needed_columns: list[str]) -> Iterator[tuple[int, 
             yield row, record
 
 
-def _records(path: Path, ds_cfg: dict) -> Iterator[tuple[int, object]]:
+def read_rows(path: Path, ds_cfg: dict) -> Iterator[tuple[int, object]]:
+    """(line or row number, raw row) of a JSONL / JSON / Parquet file: the one reader for prompts and preference pairs."""
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         fields = ds_cfg.get("fields") or {}
@@ -129,7 +130,7 @@ def load_dataset(ds_cfg: dict, base_dir: Path, where: str = "data.datasets[0]") 
     fmt, fields = ds_cfg.get("format") or "auto", ds_cfg.get("fields") or {}
     limit = ds_cfg.get("max_samples")
     out: list[PromptRecord] = []
-    for line_no, record in _records(path, ds_cfg):
+    for line_no, record in read_rows(path, ds_cfg):
         if limit is not None and len(out) >= limit:
             break
         if not isinstance(record, dict):

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from rlstudio.data.datasets import DataError, _records  # the project's one reader of JSONL / JSON / Parquet rows
+from rlstudio.data.datasets import DataError, read_rows
 
 
 @dataclass
@@ -28,7 +28,7 @@ def load_pairs(path: str | Path) -> list[PreferencePair]:
     if not path.is_file():
         raise DataError(f"{path}: preference file not found")
     pairs = []
-    for line, row in _records(path, {}):
+    for line, row in read_rows(path, {}):
         where = f"{path}:{line}"
         if not isinstance(row, dict):
             raise DataError(f"{where}: a preference row must be an object with chosen and rejected")
