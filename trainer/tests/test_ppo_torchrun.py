@@ -43,22 +43,25 @@ def _torchrun(*args: str, timeout: int = 240) -> str:
     return proc.stdout
 
 
-@pytest.fixture(scope="module")
-def two_process_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("ppo_torchrun")
-    config = arithmetic_setup(tmp, algorithm="ppo", training__max_steps=STEPS,
+def _two_process_run(tmp: Path, steps: int, critic: dict) -> tuple[Path, Path]:
+    config = arithmetic_setup(tmp, algorithm="ppo", training__max_steps=steps,
                               training__per_device_train_batch_size=PER_DEVICE,
                               training__gradient_accumulation_steps=ACCUMULATION,
                               training__lr_scheduler_type="constant", training__warmup_steps=0,
                               training__warmup_ratio=0.0, sampling__max_completion_length=8,
                               ppo={"num_ppo_epochs": 2, "num_mini_batches": MINI_BATCHES, "kl_coef": 0.05,
-                                   "critic": {"shared_backbone": True}},
+                                   "critic": critic},
                               distributed={"nproc_per_node": 2}, checkpointing__save_steps=1,
-                              checkpointing__keep_last=STEPS)
+                              checkpointing__keep_last=steps)
     use_token_rewards(config)  # the arithmetic task pays an untrained model 0: nothing would differ between ranks
     run_dir = tmp / "two_processes"
     _torchrun("train", "--config", str(config), "--run-dir", str(run_dir))
     return config, run_dir
+
+
+@pytest.fixture(scope="module")
+def two_process_run(tmp_path_factory):
+    return _two_process_run(tmp_path_factory.mktemp("ppo_torchrun"), STEPS, {"shared_backbone": True})
 
 
 def test_two_processes_complete_and_rank_0_writes_policy_and_value_head(two_process_run):
@@ -116,33 +119,43 @@ def _one_process_first_update(config_path: Path, tmp: Path, monkeypatch) -> tupl
                       weight_decay=t["weight_decay"]).step()
     metrics = {name: (per_rank[0][name] + per_rank[1][name]) / 2 for name in per_rank[0]}
     metrics.update(loss=sum(losses) / 2, grad_norm=float(grad_norm))
+    critic = algorithm.value_head if algorithm.critic is None else algorithm.critic.model
     policy = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    head = {k: v.detach().clone() for k, v in algorithm.value_head.state_dict().items()}
-    return policy, head, metrics
+    critic_weights = {k: v.detach().clone() for k, v in critic.state_dict().items()}
+    return policy, critic_weights, metrics
 
 
-def test_first_update_equals_one_process_over_both_local_batches(two_process_run, tmp_path, monkeypatch):
-    config, run_dir = two_process_run
-    policy, head, expected = _one_process_first_update(config, tmp_path, monkeypatch)
+def _assert_first_update_matches(config: Path, run_dir: Path, critic_dir: str, tmp_path, monkeypatch) -> dict:
+    """The saved step-1 policy and critic against the one-process computation, and the step-1 metrics; returns the
+    computed critic weights."""
+    policy, critic, expected = _one_process_first_update(config, tmp_path, monkeypatch)
+    step_1 = run_dir / "checkpoints" / "step_1"
+    for name, computed, saved in (("critic", critic, weights(step_1 / critic_dir)),
+                                  ("policy", policy, weights(step_1 / "model"))):
+        assert set(saved) <= set(computed), (name, sorted(set(saved) - set(computed))[:5])
+        worst = max(float((saved[k] - computed[k]).abs().max()) for k in saved)
+        assert worst < 1e-4, f"{name} after step 1 differs from the averaged-gradient step by {worst}"
     logged = step_metrics(events(run_dir))[1]
     assert logged["reward_std"] > 0.05, "rewards do not vary: the comparison would prove nothing"
-
-    step_1 = run_dir / "checkpoints" / "step_1"
-    saved_policy, saved_head = weights(step_1 / "model"), weights(step_1 / "value_head")
-    assert saved_head.keys() == head.keys()
-    moved = max(float((saved_head[k] - v).abs().max()) for k, v in head.items())
-    assert moved < 1e-4, f"value head after step 1 differs from the averaged-gradient step by {moved}"
-    assert any(float(v.abs().max()) > 1e-3 for v in saved_head.values()), "the value head did not move"
-    common = [k for k in saved_policy if k in policy]
-    assert len(common) == len(saved_policy)
-    worst = max(float((saved_policy[k] - policy[k]).abs().max()) for k in common)
-    assert worst < 1e-4, f"policy after step 1 differs from the averaged-gradient step by {worst}"
-
     # objective/* and the loss-side metrics: each process's value, averaged (TRL's gather_for_metrics(...).mean())
     for name in ("loss", "grad_norm", "objective/scores", "objective/kl", "objective/rlhf_reward", "objective/entropy",
                  "loss/policy_avg", "loss/value_avg", "policy/entropy_avg", "val/num_eos_tokens"):
         assert math.isclose(logged[name], expected[name], rel_tol=1e-4, abs_tol=1e-6), (name, logged[name], expected[name])
     assert math.isclose(logged["reward"], expected["reward"], abs_tol=1e-6)
+    return critic
+
+
+def test_first_update_equals_one_process_over_both_local_batches(two_process_run, tmp_path, monkeypatch):
+    config, run_dir = two_process_run
+    head = _assert_first_update_matches(config, run_dir, "value_head", tmp_path, monkeypatch)
+    assert any(float(v.abs().max()) > 1e-3 for v in head.values()), "the value head did not move"
+
+
+@pytest.mark.slow  # its own torchrun run: ~60 s on the shared 2-core machine
+def test_first_update_of_a_separate_critic_equals_one_process(tmp_path, monkeypatch):
+    """The critic as its own model (init_from policy): its whole backbone and head sit in the one DDP module too."""
+    config, run_dir = _two_process_run(tmp_path, 1, {"shared_backbone": False, "init_from": "policy"})
+    _assert_first_update_matches(config, run_dir, "critic", tmp_path / "one", monkeypatch)
 
 
 @pytest.mark.slow  # on its own: two torchrun runs, ~90 s on the shared 2-core machine
