@@ -9,7 +9,8 @@ its value head (critic.shared_backbone) averages their gradients.
    equivalent (a 1-process run over all 16 prompts whitens over 16, TRL's 2 processes over 8 each).
    Tolerance 1e-4 on the weights after the step: Adam's first step is lr x g / (|g| + eps), so gradients that sum in
    another order move a near-zero entry by up to ~1e-5; a value head left outside DDP keeps rank 0's own gradient and
-   moves entries by ~2 x lr = 6e-3 where the ranks' gradients disagree in sign.
+   moves entries by ~2 x lr = 6e-3 where the ranks' gradients disagree in sign. The step's metrics: objective/* and
+   loss-side ones are the two processes' values averaged (TRL), reward_std and completion lengths are over all 16 rows.
 3. Resumed under torchrun from a checkpoint mid-way through a rollout batch (each process's part saved), the run
    equals the uninterrupted one bit for bit: metrics, samples, policy and value head.
 """
@@ -52,7 +53,7 @@ def _two_process_run(tmp: Path, steps: int, critic: dict) -> tuple[Path, Path]:
                               ppo={"num_ppo_epochs": 2, "num_mini_batches": MINI_BATCHES, "kl_coef": 0.05,
                                    "critic": critic},
                               distributed={"nproc_per_node": 2}, checkpointing__save_steps=1,
-                              checkpointing__keep_last=steps)
+                              checkpointing__keep_last=steps, logging__num_completions_to_log=None)
     use_token_rewards(config)  # the arithmetic task pays an untrained model 0: nothing would differ between ranks
     run_dir = tmp / "two_processes"
     _torchrun("train", "--config", str(config), "--run-dir", str(run_dir))
@@ -104,7 +105,7 @@ def _one_process_first_update(config_path: Path, tmp: Path, monkeypatch) -> tupl
                                               reference, column_names(datasets), tmp, dtype))
     params = algorithm.trainable_parameters()
     records = sampler.next_batch(2 * LOCAL)  # what both processes drew
-    losses, per_rank = [], []
+    losses, per_rank, rows = [], [], []
     for rank in (0, 1):
         shard = (records[rank * LOCAL:(rank + 1) * LOCAL], rank * LOCAL)
         monkeypatch.setattr(ppo_module, "local_shard", lambda ctx, recs, shard=shard: shard)
@@ -112,6 +113,7 @@ def _one_process_first_update(config_path: Path, tmp: Path, monkeypatch) -> tupl
         result = algorithm.loss_step(algorithm.train_module(), batch, 0)  # gradients add up over the two ranks
         losses.append(result.loss)
         per_rank.append({**batch.metrics, **result.metrics})
+        rows += batch.samples  # every row of the local batch (logged here as the main process)
     for p in params:
         p.grad /= 2  # DDP's average
     grad_norm = torch.nn.utils.clip_grad_norm_(params, t["max_grad_norm"])
@@ -119,6 +121,11 @@ def _one_process_first_update(config_path: Path, tmp: Path, monkeypatch) -> tupl
                       weight_decay=t["weight_decay"]).step()
     metrics = {name: (per_rank[0][name] + per_rank[1][name]) / 2 for name in per_rank[0]}
     metrics.update(loss=sum(losses) / 2, grad_norm=float(grad_norm))
+    assert len(rows) == 2 * LOCAL
+    # statistics of the rows of both processes, not a mean of per-process values
+    lengths = [r["length"] for r in rows]
+    metrics.update({"reward_std": float(torch.tensor([r["reward"] for r in rows]).std()),
+                    "completions/min_length": min(lengths), "completions/max_length": max(lengths)})
     critic = algorithm.value_head if algorithm.critic is None else algorithm.critic.model
     policy = {k: v.detach().clone() for k, v in model.state_dict().items()}
     critic_weights = {k: v.detach().clone() for k, v in critic.state_dict().items()}
@@ -141,7 +148,8 @@ def _assert_first_update_matches(config: Path, run_dir: Path, critic_dir: str, t
     for name in ("loss", "grad_norm", "objective/scores", "objective/kl", "objective/rlhf_reward", "objective/entropy",
                  "loss/policy_avg", "loss/value_avg", "policy/entropy_avg", "val/num_eos_tokens"):
         assert math.isclose(logged[name], expected[name], rel_tol=1e-4, abs_tol=1e-6), (name, logged[name], expected[name])
-    assert math.isclose(logged["reward"], expected["reward"], abs_tol=1e-6)
+    for name in ("reward", "reward_std", "completions/min_length", "completions/max_length"):
+        assert math.isclose(logged[name], expected[name], rel_tol=0, abs_tol=1e-6), (name, logged[name], expected[name])
     return critic
 
 
@@ -174,3 +182,17 @@ def test_resume_under_torchrun_equals_the_uninterrupted_run(two_process_run, tmp
     for part in ("model", "value_head"):
         wa, wb = weights(run_dir / "checkpoints" / f"step_{STEPS}" / part), weights(resumed / "checkpoints" / f"step_{STEPS}" / part)
         assert wa.keys() == wb.keys() and all((wa[k] == wb[k]).all() for k in wa), part
+
+
+def test_a_batch_saved_by_two_processes_resumes_only_on_two(tmp_path):
+    """Each process gets its own part back; another number of processes is refused with the reason (it would lose
+    or invent parts of the batch)."""
+    from rlstudio.run_directory.pending_batch import load_pending, save_pending
+    from rlstudio.user_errors import UserError
+
+    save_pending(tmp_path, [{"part": torch.tensor([0])}, {"part": torch.tensor([1])}])
+    assert [int(load_pending(tmp_path, rank, 2)["part"]) for rank in (0, 1)] == [0, 1]
+    for rank, world_size in ((0, 1), (2, 3)):
+        with pytest.raises(UserError, match=r"by 2 process\(es\).*torchrun --nproc_per_node 2"):
+            load_pending(tmp_path, rank, world_size)
+    assert load_pending(tmp_path / "empty", 0, 1) is None
