@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 from rlstudio.algorithms import ppo_loss as P
-from rlstudio.algorithms.ppo_ranks import local_shard, rollout_metrics_over_ranks, step_metrics_over_ranks
 from rlstudio.algorithms.base import Algorithm, AlgorithmSetup, BatchSchedule, StepResult
+from rlstudio.algorithms.ppo_ranks import local_shard, rollout_metrics_over_ranks, step_metrics_over_ranks
 from rlstudio.algorithms.grpo_batch import completion_length_metrics
 from rlstudio.algorithms.grpo_loss import entropy_from_logits, token_logps_and_entropy
 from rlstudio.config.preflight import ppo_batch_problem, ppo_strategy_problem
