@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as esbuild from 'esbuild';
-import { startHarness, openPanel, type OpenedPage } from '../webview/helpers/webviewPage';
+import { startHarness, openPanel, type Harness, type OpenedPage } from '../webview/helpers/webviewPage';
 import { RunsFolder } from '../webview/helpers/runFixture';
 import { runStartedEvent, stepEvents, makeSamples, type RecordedRunOptions } from '../webview/helpers/recordedRun';
 import { DashboardFeed } from '../../extension/panels/dashboardFeed';
@@ -86,6 +86,15 @@ async function watchDrawn(p: OpenedPage): Promise<void> {
   });
 }
 
+/** CPU seconds used so far by the browser's renderer processes (the page's): unlike wall-clock figures, a machine
+ * busy with other work does not inflate it. */
+async function rendererCpu(h: Harness): Promise<number> {
+  const cdp = await h.browser.newBrowserCDPSession();
+  const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+  await cdp.detach();
+  return processInfo.filter((p) => p.type === 'renderer').reduce((sum, p) => sum + p.cpuTime, 0);
+}
+
 /** Frame-to-frame times for `ms` while `during` runs. */
 async function frameTimes(p: OpenedPage, ms: number, during: () => Promise<void>): Promise<number[]> {
   await p.page.evaluate(() => {
@@ -118,6 +127,7 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
   // The extension's DashboardPanel: coalesce one store read into one message.
   let pending: any[] = [];
   let timer: NodeJS.Timeout | undefined;
+  const posted = new Map<number, number>(); // step -> when its append message left the extension side
   store.onDidChangeRun(({ runId, events }) => {
     if (runId !== o.runId) return;
     pending.push(...events);
@@ -125,11 +135,14 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
       timer = undefined;
       const u = feed.update(pending);
       pending = [];
-      if (u.kind === 'append') void p.send({ type: 'append', runId: o.runId, series: u.series });
+      if (u.kind !== 'append') return;
+      for (const step of u.series.reward?.steps ?? []) posted.set(step, now());
+      void p.send({ type: 'append', runId: o.runId, series: u.series });
     }, 0);
   });
   const written = new Map<number, number>();
   const total = SECONDS * 20;
+  const cpu0 = await rendererCpu(h);
   const t0 = now();
   for (let i = 1; i <= total; i++) {
     const step = 1000 + i;
@@ -138,14 +151,21 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
     written.set(step, now());
   }
   await p.page.waitForFunction((last) => (globalThis as any).__drawn.some((d: number[]) => d[0] >= last), 1000 + total, { timeout: pollMs * 3 + 5000 });
+  const cpu = (await rendererCpu(h)) - cpu0;
   const drawn: [number, number][] = await p.page.evaluate(() => (globalThis as any).__drawn);
-  const lat: number[] = [];
+  const lat: number[] = [], read: number[] = [], draw: number[] = [];
   for (const [step, at] of written) {
     const first = drawn.find((d) => d[0] >= step);
     if (first) lat.push(first[1] - at);
+    const sent = posted.get(step);
+    if (sent !== undefined) read.push(sent - at);
+    if (first && sent !== undefined) draw.push(first[1] - sent);
   }
   const mode = `store poll ${pollMs} ms${watch ? ' + fs.watch' : ' only'}`;
   console.log(`[${side.label}] event appended -> point drawn, 20 events/s for ${SECONDS}s, ${mode}: ${stats(lat)}`);
+  // where the time went: tailing the file (store read, feed), then the message to the webview and its redraw
+  console.log(`  of which file appended -> append message posted: ${stats(read)}; posted -> drawn: ${stats(draw)}; ` +
+    `renderer CPU ${(cpu * 1000 / total).toFixed(1)} ms per event`);
   store.dispose();
   runs.dispose();
   await h.close();
@@ -206,12 +226,14 @@ async function bigDashboard(side: Side = CURRENT): Promise<number> {
     for (const c of g.document.querySelectorAll('.card')) g.__redrawWatch.observe(c, { attributes: true, attributeFilter: ['data-drawn'] });
   });
   const before = await busy();
+  const cpu0 = await rendererCpu(h);
   const t0 = now();
   const streaming = await frameTimes(p, 5000, live);
   const after = await busy();
+  const cpu = (await rendererCpu(h)) - cpu0;
   const wall = (now() - t0) / 1000;
   const ms = (k: string) => ((after[k] - before[k]) * 1000) / wall;
-  console.log(`  frames while 20 points/s stream in: ${stats(streaming)}`);
+  console.log(`  frames while 20 points/s stream in: ${stats(streaming)}; renderer CPU ${(cpu * 1000 / wall).toFixed(0)} ms per second (${(cpu * 10).toFixed(1)} ms per point of each metric)`);
   const redraws: number = await p.page.evaluate(() => { const g = globalThis as any; g.__redrawWatch.disconnect(); return g.__redraws; });
   console.log(`  renderer main thread while streaming: ${ms('TaskDuration').toFixed(0)} ms busy per second (script ${ms('ScriptDuration').toFixed(0)}, ` +
     `layout + style ${(ms('LayoutDuration') + ms('RecalcStyleDuration')).toFixed(0)}); ${redraws} chart redraws, ` +

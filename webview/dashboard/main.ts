@@ -51,9 +51,20 @@ const emptyEl = h('p', { class: 'empty' }, 'Waiting for the run\'s first metrics
 app.append(headerEl, alertsEl, toolbar.el, emptyEl, groupsEl);
 toolbar.show(state.smoothing, state.range);
 
-const visibility = new IntersectionObserver((entries) => {
-  for (const e of entries) e.target.dispatchEvent(new CustomEvent('rlstudio-visible', { detail: e.isIntersecting }));
-}, { rootMargin: '300px 0px' });
+const observers = {
+  // cards within 300 px of the viewport are drawn, so a scroll finds them ready
+  near: new IntersectionObserver((entries) => {
+    for (const e of entries) e.target.dispatchEvent(new CustomEvent('rlstudio-visible', { detail: e.isIntersecting }));
+  }, { rootMargin: '300px 0px' }),
+  // cards in the viewport itself are redrawn as points arrive; the others near it in idle time, or as they come in
+  inView: new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      e.target.dispatchEvent(new CustomEvent('rlstudio-in-view', { detail: e.isIntersecting }));
+      const card = e.isIntersecting ? cards.get((e.target as HTMLElement).dataset.card ?? '') : undefined;
+      if (card?.stale) scheduleRender([card]);
+    }
+  }),
+};
 
 const cardContext: CardContext = {
   store,
@@ -131,7 +142,7 @@ function syncCards(): void {
     const grid = h('div', { class: 'cards' });
     for (const spec of inGroup) {
       let card = cards.get(spec.id);
-      if (!card) { card = new ChartCard(spec, cardContext, visibility); cards.set(spec.id, card); }
+      if (!card) { card = new ChartCard(spec, cardContext, observers); cards.set(spec.id, card); }
       grid.append(card.el);
     }
     return h('section', { class: 'group', 'data-group': g.id }, h('h2', { class: 'group-title' }, g.title), g.id === 'speed' ? speedReading : null, grid);
@@ -143,16 +154,20 @@ function syncCards(): void {
 
 let frame = 0;
 let timer = 0;
+let idle = 0;
 /** No redraw starts before this time (performance.now()). */
 let paceUntil = 0;
 const dirtyCards = new Set<ChartCard>();
 /** Time a frame may spend redrawing cards before the rest wait for a later frame (at least one card per frame). */
-const FRAME_BUDGET_MS = 8;
-/** Redraws dirty cards a few per frame: with 100k-point series a redraw of every visible card takes longer than a
- * frame. A card that changes again while it waits keeps its place; one redrawn goes to the back of the queue. */
+const FRAME_BUDGET_MS = 12;
+/** Redraws the dirty cards in the viewport, a few per frame: on a busy machine a redraw of every card in view can
+ * take longer than a frame. A card that changes again while it waits keeps its place; one redrawn goes to the back of
+ * the queue. Dirty cards outside the viewport wait for idle time (refreshNearby) or for coming into view: redrawing
+ * the ones in the 300 px margin on every point cost a third more per point for nothing the user sees. */
 function scheduleRender(which: Iterable<ChartCard>): void {
   for (const c of which) { c.markDirty(); dirtyCards.add(c); }
-  if (frame || timer) return;
+  if (!idle && [...dirtyCards].some((c) => !c.inView)) idle = requestIdleCallback(refreshNearby);
+  if (frame || timer || ![...dirtyCards].some((c) => c.inView)) return;
   const wait = paceUntil - performance.now();
   if (wait > 0) timer = window.setTimeout(() => { timer = 0; frame = requestAnimationFrame(runRender); }, wait);
   else frame = requestAnimationFrame(runRender);
@@ -160,6 +175,7 @@ function scheduleRender(which: Iterable<ChartCard>): void {
 function runRender(): void {
   const start = performance.now();
   for (const c of dirtyCards) {
+    if (!c.inView) continue;
     dirtyCards.delete(c);
     c.render();
     if (performance.now() - start >= FRAME_BUDGET_MS) break;
@@ -172,8 +188,19 @@ function runRender(): void {
     frame = 0;
     const cost = Math.max(script, performance.now() - start - 1000 / 60);
     paceUntil = performance.now() + 2 * cost;
-    if (dirtyCards.size) scheduleRender([]);
+    scheduleRender([]);
   });
+}
+/** Redraws dirty cards outside the viewport while the page is idle (render() leaves far ones dirty for later). */
+function refreshNearby(deadline: IdleDeadline): void {
+  idle = 0;
+  for (const c of dirtyCards) {
+    if (c.inView) continue;
+    if (deadline.timeRemaining() < 2) break;
+    dirtyCards.delete(c);
+    c.render();
+  }
+  scheduleRender([]);
 }
 function renderAll(): void { scheduleRender(cards.values()); }
 
