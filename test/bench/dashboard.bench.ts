@@ -2,7 +2,9 @@
 //  1. Latency from a metrics event appended to events.jsonl to the point drawn on the reward chart, at 20 events/s:
 //     the real RunStore tails the file (as the extension does: 1 s poll + fs.watch of running runs; the poll alone,
 //     as before the watch; and a fast poll to show the rest of the path),
-//     DashboardFeed turns the store's events into an append message, the built bundle draws it.
+//     DashboardFeed turns the store's events into an append message (the coalescing of extension/panels/dashboardPanel.ts,
+//     which needs vscode, is repeated here), the built bundle draws it. Printed split into file -> message posted and
+//     posted -> drawn, with the renderer's CPU time per event (SystemInfo: not inflated by other work on the machine).
 //  2. Frame times with 100,000 steps of every metric loaded (2.2M points) while live points stream in, the pointer
 //     hovers and the page scrolls; and the cost of a zoom (every visible chart redrawn).
 //  3. The samples viewer with 10,000 samples in one step: render time, search/sort time, frame times while scrolling.
