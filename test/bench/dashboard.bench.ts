@@ -77,6 +77,15 @@ function stats(xs: number[]): string {
   return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
 }
 
+/** Share of the time spent in frames longer than two vsyncs (over 34 ms): a p95 of frame intervals counts one 300 ms
+ * stall as one frame and ten 50 ms frames as ten, so a page that redraws rarely but for long can beat one that redraws
+ * often and briefly. */
+function slowShare(frames: number[]): string {
+  const total = frames.reduce((a, b) => a + b, 0);
+  const slow = frames.filter((f) => f > 34).reduce((a, b) => a + b, 0);
+  return `${((100 * slow) / Math.max(1, total)).toFixed(0)}% of the time in frames over 34 ms`;
+}
+
 /** Records when the reward chart's last drawn step changes (set right after chart.js drew the canvas). */
 async function watchDrawn(p: OpenedPage): Promise<void> {
   await p.page.evaluate(() => {
@@ -235,7 +244,7 @@ async function bigDashboard(side: Side = CURRENT): Promise<number> {
   const cpu = (await rendererCpu(h)) - cpu0;
   const wall = (now() - t0) / 1000;
   const ms = (k: string) => ((after[k] - before[k]) * 1000) / wall;
-  console.log(`  frames while 20 points/s stream in: ${stats(streaming)}; renderer CPU ${(cpu * 1000 / wall).toFixed(0)} ms per second (${(cpu * 10).toFixed(1)} ms per point of each metric)`);
+  console.log(`  frames while 20 points/s stream in: ${stats(streaming)}, ${slowShare(streaming)}; renderer CPU ${(cpu * 1000 / wall).toFixed(0)} ms per second (${(cpu * 10).toFixed(1)} ms per point of each metric)`);
   const redraws: number = await p.page.evaluate(() => { const g = globalThis as any; g.__redrawWatch.disconnect(); return g.__redraws; });
   console.log(`  renderer main thread while streaming: ${ms('TaskDuration').toFixed(0)} ms busy per second (script ${ms('ScriptDuration').toFixed(0)}, ` +
     `layout + style ${(ms('LayoutDuration') + ms('RecalcStyleDuration')).toFixed(0)}); ${redraws} chart redraws, ` +

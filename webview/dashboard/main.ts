@@ -56,7 +56,7 @@ const observers = {
   near: new IntersectionObserver((entries) => {
     for (const e of entries) e.target.dispatchEvent(new CustomEvent('rlstudio-visible', { detail: e.isIntersecting }));
   }, { rootMargin: '300px 0px' }),
-  // cards in the viewport itself are redrawn as points arrive; the others near it in idle time, or as they come in
+  // cards in the viewport itself are redrawn as points arrive; the others near it now and then, or as they come in
   inView: new IntersectionObserver((entries) => {
     for (const e of entries) {
       e.target.dispatchEvent(new CustomEvent('rlstudio-in-view', { detail: e.isIntersecting }));
@@ -154,28 +154,40 @@ function syncCards(): void {
 
 let frame = 0;
 let timer = 0;
-let idle = 0;
+/** When the pending timer fires (performance.now()). */
+let timerAt = 0;
 /** No redraw starts before this time (performance.now()). */
 let paceUntil = 0;
+/** No redraw of cards outside the viewport starts before this time. */
+let nearbyAt = 0;
 const dirtyCards = new Set<ChartCard>();
 /** Time a frame may spend redrawing cards before the rest wait for a later frame (at least one card per frame). */
 const FRAME_BUDGET_MS = 12;
-/** Redraws the dirty cards in the viewport, a few per frame: on a busy machine a redraw of every card in view can
- * take longer than a frame. A card that changes again while it waits keeps its place; one redrawn goes to the back of
- * the queue. Dirty cards outside the viewport wait for idle time (refreshNearby) or for coming into view: redrawing
- * the ones in the 300 px margin on every point cost a third more per point for nothing the user sees. */
+/** Dirty cards outside the viewport (the 300 px margin drawn ahead of a scroll) are redrawn at most this often, and
+ * only when no card in view waits: redrawing them on every point cost a third more per point for nothing the user
+ * sees, and a card that scrolls in while stale is redrawn then. */
+const NEARBY_INTERVAL_MS = 1000;
+/** Redraws dirty cards a few per frame, the ones in the viewport first: on a busy machine a redraw of every card in
+ * view can take longer than a frame. A card that changes again while it waits keeps its place; one redrawn goes to
+ * the back of the queue. */
 function scheduleRender(which: Iterable<ChartCard>): void {
   for (const c of which) { c.markDirty(); dirtyCards.add(c); }
-  if (!idle && [...dirtyCards].some((c) => !c.inView)) idle = requestIdleCallback(refreshNearby);
-  if (frame || timer || ![...dirtyCards].some((c) => c.inView)) return;
-  const wait = paceUntil - performance.now();
-  if (wait > 0) timer = window.setTimeout(() => { timer = 0; frame = requestAnimationFrame(runRender); }, wait);
-  else frame = requestAnimationFrame(runRender);
+  if (frame || !dirtyCards.size) return;
+  const now = performance.now();
+  const at = Math.max(paceUntil, [...dirtyCards].some((c) => c.inView) ? now : nearbyAt);
+  if (timer && timerAt <= at) return;
+  if (timer) window.clearTimeout(timer);
+  timer = 0;
+  if (at <= now) { frame = requestAnimationFrame(runRender); return; }
+  timerAt = at;
+  timer = window.setTimeout(() => { timer = 0; frame = requestAnimationFrame(runRender); }, at - now);
 }
 function runRender(): void {
   const start = performance.now();
-  for (const c of dirtyCards) {
-    if (!c.inView) continue;
+  const inView = [...dirtyCards].filter((c) => c.inView);
+  if (!inView.length) nearbyAt = start + NEARBY_INTERVAL_MS;
+  // render() leaves a card far from the viewport dirty, to be drawn when it comes near
+  for (const c of inView.length ? inView : [...dirtyCards]) {
     dirtyCards.delete(c);
     c.render();
     if (performance.now() - start >= FRAME_BUDGET_MS) break;
@@ -190,17 +202,6 @@ function runRender(): void {
     paceUntil = performance.now() + 2 * cost;
     scheduleRender([]);
   });
-}
-/** Redraws dirty cards outside the viewport while the page is idle (render() leaves far ones dirty for later). */
-function refreshNearby(deadline: IdleDeadline): void {
-  idle = 0;
-  for (const c of dirtyCards) {
-    if (c.inView) continue;
-    if (deadline.timeRemaining() < 2) break;
-    dirtyCards.delete(c);
-    c.render();
-  }
-  scheduleRender([]);
 }
 function renderAll(): void { scheduleRender(cards.values()); }
 
