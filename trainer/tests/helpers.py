@@ -21,7 +21,7 @@ def arithmetic_setup(tmp_path: Path, **overrides) -> Path:
     cfg["warm_start"]["steps"] = 0
     cfg["training"].update(max_steps=6, per_device_train_batch_size=16, learning_rate=3e-3)
     cfg["grpo"].update(num_generations=4)
-    cfg["sampling"].update(max_completion_length=10, temperature=1.0)  # the demo samples at 0.7; tests keep 1.0
+    cfg["sampling"].update(max_completion_length=10)
     cfg["eval"].update(enabled=False)
     cfg["logging"].update(completions_steps=1, report_to=[])  # TensorBoard costs seconds per process; tested on its own
     cfg["checkpointing"].update(save_steps=2, keep_last=2)
