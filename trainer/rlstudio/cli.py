@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     de.add_argument("--max-steps", type=int, default=None)
     de.add_argument("--algorithm", choices=["grpo", "ppo"], default="grpo",
                     help="ppo: one completion per prompt, a critic, a KL penalty in the reward (default: grpo)")
+    de.add_argument("--reward-model", action="store_true",
+                    help="with --algorithm ppo: first train a reward model on the demo's preference pairs, then score "
+                         "PPO's completions with it instead of the reward functions")
 
     from rlstudio.reward_model.cli import add_parser as add_reward_model_parser  # argparse only, no torch
 
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from rlstudio.demo.commands import run_demo
 
-            return run_demo(Path(args.out) if args.out else None, args.max_steps, args.algorithm)
+            return run_demo(Path(args.out) if args.out else None, args.max_steps, args.algorithm, args.reward_model)
         if args.command == "reward-model":
             from rlstudio.reward_model.cli import run as reward_model_main
 

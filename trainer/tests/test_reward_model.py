@@ -116,7 +116,7 @@ def test_reward_model_train_command_learns_the_demo_pairs(tmp_path):
     from rlstudio.demo.preference_pairs import write_preference_pairs
     from rlstudio.reward_model.scorer import RewardModelFunction
 
-    # without the miscopied-problem pairs (the hardest kind, which needs the full 2000 pairs): learning shows in seconds
+    # without the miscopied-problem pairs (the hardest kind, which needs thousands of pairs): learning shows in seconds
     paths = write_preference_pairs(tmp_path / "data", n_train=320, n_heldout=64, miscopied=0.0)
     cfg = json.loads(paths["config"].read_text())
     cfg["training"].update(max_steps=90, per_device_train_batch_size=16, eval_steps=30, logging_steps=5,

@@ -73,19 +73,33 @@ def arithmetic_config(max_steps: int) -> dict:
     }
 
 
+PPO_DEMO_STEPS = 640
+
+
 def arithmetic_ppo_config(max_steps: int) -> dict:
-    """The arithmetic demo with PPO: the same data, rewards, warm start and eval; one completion per prompt, a value
-    head on the policy's backbone (learning the values shapes the shared body; a separate critic learnt slower here),
-    each rollout of 128 prompts serving 2 epochs x 2 mini-batches."""
-    config = arithmetic_config(max_steps)
-    del config["grpo"]  # the shared sampling block (max_completion_length 12, temperature 1.0) stays
-    config.update(name="arithmetic-ppo-demo", algorithm="ppo",
-                  ppo={"num_ppo_epochs": 2, "num_mini_batches": 2, "kl_coef": 0.05, "kl_estimator": "k1",
-                       "cliprange": 0.2, "vf_coef": 0.5, "cliprange_value": 0.2, "gamma": 1.0, "lam": 0.95,
-                       "critic": {"shared_backbone": True}})
-    config["training"].update(per_device_train_batch_size=64, gradient_accumulation_steps=1, learning_rate=1.5e-3)
-    config["eval"]["eval_steps"] = 160
-    return config
+    """The arithmetic demo with PPO: the GRPO demo's task (model, data, rewards), every training setting its own, so
+    a change to the GRPO demo's settings does not move the PPO demo's figures. One completion per prompt, a value head
+    on the policy's backbone (learning the values shapes the shared body; a separate critic learnt slower here), each
+    rollout of 128 prompts serving 2 epochs x 2 mini-batches."""
+    task = arithmetic_config(max_steps)
+    return {
+        "$schema": task["$schema"], "name": "arithmetic-ppo-demo", "output_dir": "runs", "algorithm": "ppo",
+        "model": task["model"], "data": task["data"], "rewards": task["rewards"],
+        "sampling": {"max_completion_length": 12, "temperature": 1.0},
+        "ppo": {"num_ppo_epochs": 2, "num_mini_batches": 2, "kl_coef": 0.05, "kl_estimator": "k1", "cliprange": 0.2,
+                "vf_coef": 0.5, "cliprange_value": 0.2, "gamma": 1.0, "lam": 0.95, "whiten_rewards": False,
+                "entropy_coef": 0.0, "critic": {"shared_backbone": True}},
+        "training": {"learning_rate": 1.5e-3, "lr_scheduler_type": "cosine", "warmup_steps": 5, "max_steps": max_steps,
+                     "per_device_train_batch_size": 64, "gradient_accumulation_steps": 1, "max_grad_norm": 1.0,
+                     "adam_beta2": 0.99, "seed": 0},
+        "warm_start": {"steps": 200, "learning_rate": 2e-3, "batch_size": 32,
+                       "datasets": [{"path": "arithmetic_warm_start.jsonl"}],
+                       "completion_field": "warm_start_completion"},
+        "eval": {"enabled": True, "datasets": [{"path": "arithmetic_heldout.jsonl"}], "eval_steps": 160,
+                 "max_samples": 200, "do_sample": False, "metric_for_best_model": "eval_accuracy",
+                 "early_stopping_patience": 5},
+        "logging": task["logging"], "checkpointing": task["checkpointing"],
+    }
 
 
 def finance_config(max_steps: int) -> dict:
@@ -120,7 +134,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
         paths["rewards"] = out / "arithmetic_rewards.py"
         paths["reward_cases"] = out / "arithmetic_rewards.py.cases.jsonl"
         paths["reward_cases"].write_text("".join(json.dumps(c) + "\n" for c in ARITHMETIC_CASES))
-        config = arithmetic_config(max_steps or 450) if kind == "arithmetic" else arithmetic_ppo_config(max_steps or 640)
+        config = arithmetic_config(max_steps or 450) if kind == "arithmetic" else arithmetic_ppo_config(max_steps or PPO_DEMO_STEPS)
     elif kind == "finance":
         from rlstudio.demo.finance import write_finance_demo
 
@@ -135,8 +149,9 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
     return paths
 
 
-def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "grpo") -> int:
-    """Write the arithmetic demo, train, and summarise what was learnt."""
+def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "grpo", reward_model: bool = False) -> int:
+    """Write the arithmetic demo, train, and summarise what was learnt. reward_model (PPO only): score with a reward
+    model trained here first on the demo's preference pairs instead of the reward functions."""
     from rlstudio.config.run_config import load_config
     from rlstudio.outputs.event_reader import read_events
     from rlstudio.training.loop import new_run_dir, run
@@ -146,9 +161,19 @@ def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "g
 
     import torch
 
+    if reward_model and algorithm != "ppo":
+        from rlstudio.user_errors import UserError
+
+        raise UserError("demo --reward-model: only with --algorithm ppo")
     if "OMP_NUM_THREADS" not in os.environ:
         torch.set_num_threads(1)  # the tiny model gains nothing from more; a busy 2-core machine loses a lot
     paths = write_demo_data("arithmetic" if algorithm == "grpo" else "arithmetic-ppo", out, max_steps)
+    trained_rm = None
+    if reward_model:
+        from rlstudio.demo.reward_model_demo import train_demo_reward_model, write_reward_model_config
+
+        trained_rm = train_demo_reward_model(out)
+        paths["config"] = write_reward_model_config(json.loads(paths["config"].read_text()), out, trained_rm)
     print(f"demo data and config: {paths['config']}")
     print("task: arithmetic word problems. The warm start teaches the <think>/<answer> format and copying the numbers,\n"
           f"      with a random guess as the answer, never the result; {algorithm.upper()} learns the sums and differences "
@@ -175,6 +200,12 @@ def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "g
     print(f"run directory:        {run_dir}")
     print(f"reward curve (PNG):   {reward_png}")
     print(f"mean reward:          first 5 RL steps {first5:.3f} -> last 10 RL steps {last10:.3f} ({len(rewards)} steps)")
+    if trained_rm is not None:
+        right = [m["rewards/accuracy/mean"] for m in rl]
+        print(f"reward model:         {trained_rm.folder} (held-out pair accuracy {trained_rm.pair_accuracy:.3f}); the reward\n"
+              f"                      above is its score. Answers right (builtin:accuracy, weight 0, not trained on):\n"
+              f"                      first 5 RL steps {sum(right[:5]) / min(5, len(right)):.3f} -> last 10 RL steps "
+              f"{sum(right[-10:]) / min(10, len(right)):.3f}")
     if before is not None and after is not None:
         print(f"held-out accuracy:    {before:.3f} before RL -> {after:.3f} after RL "
               f"({int(evals[-1]['metrics'].get('eval_num_samples', 0))} problems, greedy decoding)")
