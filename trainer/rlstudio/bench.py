@@ -33,9 +33,11 @@ def main(argv=None) -> int:
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
         t0 = time.time()
-        events = rlstudio_step_events(cfg)
+        step_cpu: dict = {}
+        events = rlstudio_step_events(cfg, step_cpu)
         wall = time.time() - t0
-    cycles = rlstudio_throughput(cfg, events)
+    threads = step_cpu.pop("threads")  # the run's own count (run() restores the process's after)
+    cycles = rlstudio_throughput(cfg, events, step_cpu)
     timed = [e["metrics"] for e in events if e["step"] > n_iter]
     split = {p: sum(m.get(f"timing/{p}", 0.0) for m in timed) / len(timed) for p in PHASES}
     step_time = cycles["timed_s"] / cycles["steps_timed"]
@@ -43,7 +45,7 @@ def main(argv=None) -> int:
     result = {
         "model": args.model,
         "device": "cuda" if torch.cuda.is_available() else "cpu",
-        "threads": torch.get_num_threads(),
+        "threads": threads,
         "completions_per_step": cfg["training"]["per_device_train_batch_size"] * cfg["training"]["gradient_accumulation_steps"],
         "max_completion_length": sampling["max_completion_length"],
         "num_iterations": n_iter,
@@ -51,6 +53,7 @@ def main(argv=None) -> int:
         "completion_tokens_per_s": cycles["completion_tokens"] / cycles["timed_s"],
         "mean_completion_length": cycles["mean_completion_length"],
         "step_time_s": step_time,
+        "cpu_s_per_step": cycles["cpu_s"] / cycles["steps_timed"],
         **{f"{p}_s_per_step": v for p, v in split.items()},
         "unaccounted_s_per_step": step_time - sum(split.values()),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -1,8 +1,9 @@
 """One benchmark run of one trainer in its own process (so its peak RSS is its own):
 `python -m rlstudio.benchmarks.side rlstudio|trl SETUP.json CYCLES`. The first generate-and-reuse cycle
 (num_iterations optimizer steps) is a warm-up; the next CYCLES cycles are timed from the end of the warm-up's last
-step to the end of the last step. Prints one JSON object: completion tokens (up to and including EOS) generated in
-the timed cycles, the timed wall seconds, the mean completion length and the peak RSS."""
+step to the end of the last step (both sides discard the same warm-up). Prints one JSON object: completion tokens (up
+to and including EOS) generated in the timed cycles, the timed wall seconds, the process CPU seconds (user + sys, all
+threads) over the same window, the mean completion length and the peak RSS."""
 from __future__ import annotations
 
 import contextlib
@@ -19,8 +20,10 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def cycle_throughput(step_end: dict[int, float], lengths: dict[int, float], cfg: dict) -> dict:
-    """step_end: optimizer step (1-based) -> wall time at its end; lengths: generating step -> mean completion length."""
+def cycle_throughput(step_end: dict[int, float], lengths: dict[int, float], cfg: dict,
+                     step_cpu: dict[int, float] | None = None) -> dict:
+    """step_end: optimizer step (1-based) -> wall time at its end; lengths: generating step -> mean completion length;
+    step_cpu: step -> process CPU seconds at its end (the CPU the timed window used, beside its wall time)."""
     n_iter = cfg["grpo"]["num_iterations"]
     completions = cfg["training"]["per_device_train_batch_size"] * cfg["training"]["gradient_accumulation_steps"]
     last = max(step_end)
@@ -29,33 +32,52 @@ def cycle_throughput(step_end: dict[int, float], lengths: dict[int, float], cfg:
         raise RuntimeError(f"expected one generation per {n_iter} steps after the warm-up, got lengths at {sorted(lengths)}")
     wall = step_end[last] - step_end[n_iter]
     mean_len = sum(lengths[s] for s in timed) / len(timed)
-    return {"completion_tokens": mean_len * completions * len(timed), "timed_s": wall, "steps_timed": last - n_iter,
-            "mean_completion_length": mean_len, "peak_rss_mb": _peak_rss_mb()}
+    cpu = None if step_cpu is None else step_cpu[last] - step_cpu[n_iter]
+    return {"completion_tokens": mean_len * completions * len(timed), "timed_s": wall, "cpu_s": cpu,
+            "steps_timed": last - n_iter, "mean_completion_length": mean_len, "peak_rss_mb": _peak_rss_mb()}
 
 
-def rlstudio_step_events(cfg: dict) -> list[dict]:
-    """Train cfg (logging every step) in a temporary folder; the RL metrics events, one per optimizer step."""
+def rlstudio_step_events(cfg: dict, step_cpu: dict[int, float] | None = None) -> list[dict]:
+    """Train cfg (logging every step) in a temporary folder; the RL metrics events, one per optimizer step.
+    step_cpu: filled with the process CPU seconds when each step's metrics event is written (as TRL's on_step_end),
+    and under "threads" the intra-op thread count the run trained with."""
+    from unittest import mock
+
+    import torch
+
     from rlstudio.outputs.event_reader import read_events
+    from rlstudio.outputs.events import EventWriter
     from rlstudio.training.loop import run
+
+    write_metrics = EventWriter.metrics
+
+    def metrics_with_cpu(self, step, *a, **kw):
+        if step_cpu is not None and kw.get("phase", "rl") == "rl":
+            step_cpu[step] = time.process_time()
+            step_cpu["threads"] = torch.get_num_threads()
+        return write_metrics(self, step, *a, **kw)
 
     with tempfile.TemporaryDirectory(prefix="rlstudio-bench-") as tmp:
         run_dir = Path(tmp) / "run"
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), mock.patch.object(EventWriter, "metrics", metrics_with_cpu):
             code = run(cfg, run_dir)
         if code != 0:
             raise RuntimeError((run_dir / "trainer.log").read_text()[-3000:])
         return [e for e in read_events(run_dir / "events.jsonl") if e["type"] == "metrics" and e.get("phase") == "rl"]
 
 
-def rlstudio_throughput(cfg: dict, events: list[dict]) -> dict:
+def rlstudio_throughput(cfg: dict, events: list[dict], step_cpu: dict[int, float] | None = None) -> dict:
     n_iter = cfg["grpo"]["num_iterations"]
     step_end = {e["step"]: e["time"] for e in events}
     lengths = {e["step"]: e["metrics"]["completions/mean_length"] for e in events if (e["step"] - 1) % n_iter == 0}
-    return cycle_throughput(step_end, lengths, cfg)
+    return cycle_throughput(step_end, lengths, cfg, step_cpu)
 
 
 def run_rlstudio(cfg: dict) -> dict:
-    return rlstudio_throughput(cfg, rlstudio_step_events(cfg))
+    step_cpu: dict = {}
+    events = rlstudio_step_events(cfg, step_cpu)
+    threads = step_cpu.pop("threads")
+    return {**rlstudio_throughput(cfg, events, step_cpu), "threads": threads}
 
 
 def trl_config(cfg: dict, output_dir: str):
@@ -75,6 +97,9 @@ def trl_config(cfg: dict, output_dir: str):
               "seed"):
         settings[k] = t[k]
     cuda = torch.cuda.is_available()
+    # GRPOConfig turns gradient checkpointing on by default; the run config says whether RL Studio recomputes
+    # activations, and TRL must do the same or its backward carries a second forward RL Studio does not
+    settings["gradient_checkpointing"] = bool(cfg["model"].get("gradient_checkpointing"))
     return GRPOConfig(output_dir=output_dir, use_cpu=not cuda, bf16=cuda and torch.cuda.is_bf16_supported(),
                       logging_steps=1, save_strategy="no", report_to=[], disable_tqdm=True, log_completions=False,
                       reward_weights=[r["weight"] for r in cfg["rewards"]], dataloader_num_workers=0, **settings)
@@ -103,11 +128,13 @@ def run_trl(cfg: dict) -> dict:
     quiet_transformers()
     rows = [json.loads(line) for d in cfg["data"]["datasets"] for line in Path(d["path"]).read_text().splitlines() if line.strip()]
     step_end: dict[int, float] = {}
+    step_cpu: dict[int, float] = {}
     lengths: dict[int, float] = {}
 
     class Clock(TrainerCallback):
         def on_step_end(self, args, state, control, **kw):
             step_end[state.global_step] = time.time()
+            step_cpu[state.global_step] = time.process_time()
 
         def on_log(self, args, state, control, logs=None, **kw):
             if logs and "completions/mean_length" in logs:
@@ -121,7 +148,7 @@ def run_trl(cfg: dict) -> dict:
                               train_dataset=Dataset.from_list(rows), processing_class=tokenizer, callbacks=[Clock()])
         with contextlib.redirect_stdout(io.StringIO()):
             trainer.train()
-    return cycle_throughput(step_end, lengths, cfg)
+    return cycle_throughput(step_end, lengths, cfg, step_cpu)
 
 
 def main(argv=None) -> int:
@@ -134,7 +161,7 @@ def main(argv=None) -> int:
     result = run_trl(cfg) if side == "trl" else run_rlstudio(cfg)
     import torch
 
-    result["threads"] = torch.get_num_threads()
+    result.setdefault("threads", torch.get_num_threads())  # RL Studio's own choice for the run, else torch's
     print(json.dumps(result))
     return 0
 

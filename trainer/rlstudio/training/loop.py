@@ -23,6 +23,7 @@ from rlstudio.training.distributed import all_reduce_sum, gather_objects, init_d
 from rlstudio.training.evaluation import evaluate
 from rlstudio.outputs.events import EventWriter
 from rlstudio.models.policy import count_parameters, load_policy
+from rlstudio.training.cpu_threads import apply_cpu_threads
 from rlstudio.models.reference import reference_kind, resume_reference, start_reference
 from rlstudio.outputs.progress import Progress, Tee
 from rlstudio.rewards import TrainerState, load_reward_functions
@@ -88,6 +89,7 @@ def run(config: dict, run_dir: Path, config_path: str | None = None, resume_from
     # the step reached and whether run_started is out, for the run_finished event when something fails
     live = {"step": 0, "outputs": None, "started": resume_from is not None}
     t_start = time.time()
+    threads_before = torch.get_num_threads()  # _train may choose fewer for a small model on CPU (cpu_threads)
     try:
         notes = [stale_message(lock)] if lock is not None and lock.stale_owner else []
         status = _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_message,
@@ -120,6 +122,7 @@ def run(config: dict, run_dir: Path, config_path: str | None = None, resume_from
         if lock is not None:
             lock.release()
         ctx.close()
+        torch.set_num_threads(threads_before)
 
 
 def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_message, notes: list[str],
@@ -145,6 +148,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         weights_from = resume_from / "model"
     model, tokenizer, dtype, source = load_policy(config["model"], ctx.device, weights_from)
     n_params, n_trainable = count_parameters(model)
+    threads = apply_cpu_threads(ctx.device, n_params)
     if ctx.is_main and resume_from is None:
         events.run_started(run_id=run_dir.name, run_name=config["name"], algorithm=config["algorithm"], max_steps=max_steps,
                            config=config, config_path=config_path, model=config["model"]["name_or_path"],
@@ -154,7 +158,8 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
             events.alert("info", "cpu_only", "Training on CPU: fine for the tiny model and tests, slow for real models.")
         live["started"] = True
     print(f"run directory: {run_dir}\nmodel: {source} ({n_params:,} parameters, {n_trainable:,} trainable) on "
-          f"{_device_name(ctx.device)}, {ctx.world_size} process(es)", flush=True)
+          f"{_device_name(ctx.device)}, {ctx.world_size} process(es)"
+          + (f", {threads} CPU thread(s) (OMP_NUM_THREADS sets it)" if ctx.device.type == "cpu" else ""), flush=True)
 
     # The supervised warm start runs before the RL optimizer exists, so its state never leaks into RL.
     ws = config.get("warm_start") or {}
