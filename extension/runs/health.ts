@@ -7,7 +7,7 @@ import type { HealthAlert } from '../../webview/protocol';
 import { algorithmOf, type Algorithm } from './algorithm';
 
 export interface HealthThresholds {
-  /** Steps averaged for "recent" values. */
+  /** Logged values averaged for "recent" values: steps, or rollouts for what a rollout measured (logged once each). */
   window: number;
   /** frac_reward_zero_std averaged over the window at or above this: no gradient signal. */
   zeroStdFraction: number;
@@ -233,7 +233,7 @@ const explainedVarianceNegative: Check = (series, t) => {
   const recent = mean(values.slice(-t.window));
   if (recent >= 0) return null;
   return alert('explained_variance_negative', 'warning',
-    `Explained variance of the value function is ${fmt(recent)} over the last ${t.window} steps: the critic predicts returns worse than their mean`,
+    `Explained variance of the value function is ${fmt(recent)} over the last ${t.window} rollouts: the critic predicts returns worse than their mean`,
     'The advantages are mostly noise: lower the learning rate, raise ppo.vf_coef or ppo.num_ppo_epochs, initialise the critic from a reward model, or check that rewards are not random.',
     steps[steps.length - 1]);
 };

@@ -31,7 +31,7 @@ test('health: PPO watches its critic and its approx KL; GRPO keeps its own check
   const broken = seriesOf(ppoStepEvents({ runId: 'p', maxSteps: 40, criticFails: 25 }, 1, 40));
   assert.deepEqual(codes(broken, 'ppo').sort(), ['explained_variance_negative', 'value_loss_exploding']);
   const ev = computeHealthAlerts(broken, undefined, 'ppo').find((a) => a.code === 'explained_variance_negative')!;
-  assert.match(ev.message, /Explained variance of the value function is -0\.\d+ over the last 10 steps/);
+  assert.match(ev.message, /Explained variance of the value function is -0\.\d+ over the last 10 rollouts/);
   assert.match(ev.hint, /ppo\.vf_coef/);
   const spike = { ...healthy, 'policy/approxkl_avg': series([...flat(39, 0.004), 0.09]) };
   assert.deepEqual(codes(spike, 'ppo'), ['approxkl_spike']);
