@@ -138,7 +138,7 @@ def write_demo_data(kind: str, out: Path, max_steps: int | None = None) -> dict:
 def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "grpo") -> int:
     """Write the arithmetic demo, train, and summarise what was learnt."""
     from rlstudio.config.run_config import load_config
-    from rlstudio.outputs.event_reader import read_events
+    from rlstudio.outputs.event_reader import metric_value, read_events
     from rlstudio.training.loop import new_run_dir, run
 
     out = Path(out or "demo").resolve()
@@ -162,11 +162,15 @@ def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "g
         print(f"demo training ended with exit code {code}; see {run_dir / 'trainer.log'}")
         return code
     events = read_events(run_dir / "events.jsonl")
-    rl = [e["metrics"] for e in events if e["type"] == "metrics" and e.get("phase", "rl") == "rl"]
     evals = [e for e in events if e["type"] == "eval"]
-    rewards = [m["reward"] for m in rl]
-    first5 = sum(rewards[:5]) / min(5, len(rewards))
-    last10 = sum(rewards[-10:]) / min(10, len(rewards))
+    # the reward is logged on the steps that generated (not on those that reuse a batch): windows are by step
+    rewards = [(e["step"], metric_value(e["metrics"], "reward")) for e in events
+               if e["type"] == "metrics" and e.get("phase", "rl") == "rl"]
+    rewards = [(step, r) for step, r in rewards if r is not None]
+    steps_done = max((e["step"] for e in events if e["type"] == "metrics" and e.get("phase", "rl") == "rl"), default=0)
+    first5 = [r for step, r in rewards if step <= 5]
+    last10 = [r for step, r in rewards if step > steps_done - 10]
+    first5, last10 = sum(first5) / max(1, len(first5)), sum(last10) / max(1, len(last10))
     reward_png = run_dir / "plots" / "reward.png"  # the trainer writes plots/ at the end of every run
     reward_png = reward_png if reward_png.is_file() else None
     before = evals[0]["metrics"].get("eval_accuracy") if evals else None
@@ -174,7 +178,8 @@ def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "g
     print("\n=== RL Studio demo summary ===")
     print(f"run directory:        {run_dir}")
     print(f"reward curve (PNG):   {reward_png}")
-    print(f"mean reward:          first 5 RL steps {first5:.3f} -> last 10 RL steps {last10:.3f} ({len(rewards)} steps)")
+    print(f"mean reward:          first 5 RL steps {first5:.3f} -> last 10 RL steps {last10:.3f} ({steps_done} steps, "
+          f"reward logged on the {len(rewards)} that generated)")
     if before is not None and after is not None:
         print(f"held-out accuracy:    {before:.3f} before RL -> {after:.3f} after RL "
               f"({int(evals[-1]['metrics'].get('eval_num_samples', 0))} problems, greedy decoding)")

@@ -192,7 +192,10 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     trainer_state = TrainerState(global_step=step, max_steps=max_steps, epoch=sampler.epoch, num_train_epochs=t["num_train_epochs"],
                                  log_history=log_history_from_events(run_dir / "events.jsonl", step) if step else [])
     progress = Progress(max_steps, "rl", ctx.is_main, start_step=step)
-    last_metrics: dict = {}
+    # the latest value of every metric, for run_finished (rollout metrics are not on every step; a resumed run starts
+    # from what was logged before it)
+    last_metrics = {k: v for h in trainer_state.log_history for k, v in h.items() if k not in ("step", "epoch")}
+    shown: dict = {}  # the latest logged values, for the progress line
     last_saved = step if resume_from is not None else -1
 
     def do_eval(at_step: int) -> None:
@@ -283,20 +286,24 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         algorithm.after_step(step)
 
         step_time = time.time() - t0
-        metrics = dict(batch.metrics)
-        batch_tokens = metrics.pop("batch_tokens")
+        # What the rollout measured (rewards, lengths, PPO's objective/*) is logged once, on the step that built the
+        # batch, as TRL's GRPO logs its generation metrics once per generation; a step that reuses the batch
+        # (num_iterations, steps_per_generation, PPO's epochs x mini-batches) logs only its own update's metrics.
+        batch_tokens = batch.metrics["batch_tokens"]
+        metrics = {k: v for k, v in batch.metrics.items() if k != "batch_tokens"} if generated else {}
         metrics.update(result.metrics)
         metrics.update({"loss": loss_value / ctx.world_size, "grad_norm": float(sums[1]) / ctx.world_size,
                         "learning_rate": lr, "num_tokens": state["num_tokens"], "step_time": step_time})
         metrics.update(speed.metrics(batch, generated, t_gen, t_train, step_time, batch_tokens))
-        last_metrics = metrics
+        last_metrics = {**last_metrics, **metrics}
         log_window.add(metrics)
         if step % log_cfg["logging_steps"] == 0 or step == max_steps:
             logged = log_window.flush()  # averaged over the steps since the last log, as TRL does
             trainer_state.log_history.append({**logged, "step": step, "epoch": sampler.epoch})
             events.metrics(step, logged, epoch=sampler.epoch)
             outputs.log_metrics(step, logged)
-            progress.update(step, logged)
+            shown.update(logged)
+            progress.update(step, shown)
         # Samples of the completions this step trained on: with num_iterations > 1 a batch serves several steps, so
         # a requested step that reuses it logs the same completions (it trained on them), and the last step always logs.
         if batch.samples and log_cfg["log_completions"] and (step % log_cfg["completions_steps"] == 0 or step == max_steps):
