@@ -5,7 +5,9 @@
 #   3. trainer tests (pytest, CPU)
 #   4. webview tests in headless Chromium
 #   5. end-to-end in real VS Code (code-server) driven by Playwright
-# Set RLSTUDIO_TEST_ONLY=unit,python,webview,e2e to run a subset while developing.
+# Set RLSTUDIO_TEST_ONLY=unit,python,webview,e2e to run a subset while developing; add `fast` to skip the trainer
+# tests marked slow (the long learning and multi-process runs), e.g. RLSTUDIO_TEST_ONLY=unit,python,fast.
+# RLSTUDIO_PYTEST_WORKERS sets the pytest worker processes (default: one per core, at most 4).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -33,7 +35,12 @@ fi
 
 if want python; then
   section "trainer tests (pytest)"
-  .venv/bin/python -m pytest trainer/tests -q -p no:cacheprovider
+  # one worker per core: each test runs torch on one thread, so two cores finish the layer in about half the time;
+  # --dist loadfile keeps a file's tests (and its module fixtures, such as a built model) on one worker
+  workers=${RLSTUDIO_PYTEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}
+  (( workers > 4 )) && workers=4
+  marks=(); want fast && marks=(-m "not slow")
+  .venv/bin/python -m pytest trainer/tests -q -p no:cacheprovider -n "$workers" --dist loadfile "${marks[@]}"
 fi
 
 if want webview; then

@@ -710,7 +710,7 @@ export interface DistributedConfig {
    */
   backend?: 'auto' | 'nccl' | 'gloo';
   /**
-   * ddp: a full replica per process. fsdp: shard parameters for models that do not fit one GPU.
+   * ddp: a full replica per process. fsdp: shard parameters for models that do not fit one GPU (GRPO; PPO on several processes runs with ddp only).
    */
   strategy?: 'ddp' | 'fsdp';
 }

@@ -2,7 +2,9 @@
 //  1. Latency from a metrics event appended to events.jsonl to the point drawn on the reward chart, at 20 events/s:
 //     the real RunStore tails the file (as the extension does: 1 s poll + fs.watch of running runs; the poll alone,
 //     as before the watch; and a fast poll to show the rest of the path),
-//     DashboardFeed turns the store's events into an append message, the built bundle draws it.
+//     DashboardFeed turns the store's events into an append message (the coalescing of extension/panels/dashboardPanel.ts,
+//     which needs vscode, is repeated here), the built bundle draws it. Printed split into file -> message posted and
+//     posted -> drawn, with the renderer's CPU time per event (SystemInfo: not inflated by other work on the machine).
 //  2. Frame times with 100,000 steps of every metric loaded (2.2M points) while live points stream in, the pointer
 //     hovers and the page scrolls; and the cost of a zoom (every visible chart redrawn).
 //  3. The samples viewer with 10,000 samples in one step: render time, search/sort time, frame times while scrolling.
@@ -20,7 +22,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as esbuild from 'esbuild';
-import { startHarness, openPanel, type OpenedPage } from '../webview/helpers/webviewPage';
+import { startHarness, openPanel, type Harness, type OpenedPage } from '../webview/helpers/webviewPage';
 import { RunsFolder } from '../webview/helpers/runFixture';
 import { runStartedEvent, stepEvents, makeSamples, type RecordedRunOptions } from '../webview/helpers/recordedRun';
 import { DashboardFeed } from '../../extension/panels/dashboardFeed';
@@ -75,6 +77,15 @@ function stats(xs: number[]): string {
   return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
 }
 
+/** Share of the time spent in frames longer than two vsyncs (over 34 ms): a p95 of frame intervals counts one 300 ms
+ * stall as one frame and ten 50 ms frames as ten, so a page that redraws rarely but for long can beat one that redraws
+ * often and briefly. */
+function slowShare(frames: number[]): string {
+  const total = frames.reduce((a, b) => a + b, 0);
+  const slow = frames.filter((f) => f > 34).reduce((a, b) => a + b, 0);
+  return `${((100 * slow) / Math.max(1, total)).toFixed(0)}% of the time in frames over 34 ms`;
+}
+
 /** Records when the reward chart's last drawn step changes (set right after chart.js drew the canvas). */
 async function watchDrawn(p: OpenedPage): Promise<void> {
   await p.page.evaluate(() => {
@@ -84,6 +95,15 @@ async function watchDrawn(p: OpenedPage): Promise<void> {
     new g.MutationObserver(() => g.__drawn.push([Number(card.dataset.lastStep), g.performance.timeOrigin + g.performance.now()]))
       .observe(card, { attributes: true, attributeFilter: ['data-last-step'] });
   });
+}
+
+/** CPU seconds used so far by the browser's renderer processes (the page's): unlike wall-clock figures, a machine
+ * busy with other work does not inflate it. */
+async function rendererCpu(h: Harness): Promise<number> {
+  const cdp = await h.browser.newBrowserCDPSession();
+  const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+  await cdp.detach();
+  return processInfo.filter((p) => p.type === 'renderer').reduce((sum, p) => sum + p.cpuTime, 0);
 }
 
 /** Frame-to-frame times for `ms` while `during` runs. */
@@ -118,6 +138,7 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
   // The extension's DashboardPanel: coalesce one store read into one message.
   let pending: any[] = [];
   let timer: NodeJS.Timeout | undefined;
+  const posted = new Map<number, number>(); // step -> when its append message left the extension side
   store.onDidChangeRun(({ runId, events }) => {
     if (runId !== o.runId) return;
     pending.push(...events);
@@ -125,11 +146,14 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
       timer = undefined;
       const u = feed.update(pending);
       pending = [];
-      if (u.kind === 'append') void p.send({ type: 'append', runId: o.runId, series: u.series });
+      if (u.kind !== 'append') return;
+      for (const step of u.series.reward?.steps ?? []) posted.set(step, now());
+      void p.send({ type: 'append', runId: o.runId, series: u.series });
     }, 0);
   });
   const written = new Map<number, number>();
   const total = SECONDS * 20;
+  const cpu0 = await rendererCpu(h);
   const t0 = now();
   for (let i = 1; i <= total; i++) {
     const step = 1000 + i;
@@ -138,14 +162,21 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
     written.set(step, now());
   }
   await p.page.waitForFunction((last) => (globalThis as any).__drawn.some((d: number[]) => d[0] >= last), 1000 + total, { timeout: pollMs * 3 + 5000 });
+  const cpu = (await rendererCpu(h)) - cpu0;
   const drawn: [number, number][] = await p.page.evaluate(() => (globalThis as any).__drawn);
-  const lat: number[] = [];
+  const lat: number[] = [], read: number[] = [], draw: number[] = [];
   for (const [step, at] of written) {
     const first = drawn.find((d) => d[0] >= step);
     if (first) lat.push(first[1] - at);
+    const sent = posted.get(step);
+    if (sent !== undefined) read.push(sent - at);
+    if (first && sent !== undefined) draw.push(first[1] - sent);
   }
   const mode = `store poll ${pollMs} ms${watch ? ' + fs.watch' : ' only'}`;
   console.log(`[${side.label}] event appended -> point drawn, 20 events/s for ${SECONDS}s, ${mode}: ${stats(lat)}`);
+  // where the time went: tailing the file (store read, feed), then the message to the webview and its redraw
+  console.log(`  of which file appended -> append message posted: ${stats(read)}; posted -> drawn: ${stats(draw)}; ` +
+    `renderer CPU ${(cpu * 1000 / total).toFixed(1)} ms per event`);
   store.dispose();
   runs.dispose();
   await h.close();
@@ -206,12 +237,14 @@ async function bigDashboard(side: Side = CURRENT): Promise<number> {
     for (const c of g.document.querySelectorAll('.card')) g.__redrawWatch.observe(c, { attributes: true, attributeFilter: ['data-drawn'] });
   });
   const before = await busy();
+  const cpu0 = await rendererCpu(h);
   const t0 = now();
   const streaming = await frameTimes(p, 5000, live);
   const after = await busy();
+  const cpu = (await rendererCpu(h)) - cpu0;
   const wall = (now() - t0) / 1000;
   const ms = (k: string) => ((after[k] - before[k]) * 1000) / wall;
-  console.log(`  frames while 20 points/s stream in: ${stats(streaming)}`);
+  console.log(`  frames while 20 points/s stream in: ${stats(streaming)}, ${slowShare(streaming)}; renderer CPU ${(cpu * 1000 / wall).toFixed(0)} ms per second (${(cpu * 10).toFixed(1)} ms per point of each metric)`);
   const redraws: number = await p.page.evaluate(() => { const g = globalThis as any; g.__redrawWatch.disconnect(); return g.__redraws; });
   console.log(`  renderer main thread while streaming: ${ms('TaskDuration').toFixed(0)} ms busy per second (script ${ms('ScriptDuration').toFixed(0)}, ` +
     `layout + style ${(ms('LayoutDuration') + ms('RecalcStyleDuration')).toFixed(0)}); ${redraws} chart redraws, ` +

@@ -75,17 +75,28 @@ def test_ppo_run_logs_trl_metrics_and_scores_with_a_reward_model(tmp_path):
     assert started["algorithm"] == "ppo"
 
 
-@pytest.mark.parametrize("override,message", [
-    (dict(distributed={"nproc_per_node": 2}), "algorithm ppo runs on one process for now"),
-    (dict(training__per_device_train_batch_size=1), "PPO whitens advantages over the batch, which needs at least 2"),
+@pytest.mark.parametrize("override,message,path", [
+    (dict(distributed={"nproc_per_node": 2, "strategy": "fsdp"}), "with distributed.strategy \"ddp\" only",
+     "$.distributed.strategy"),
+    (dict(training__per_device_train_batch_size=1), "PPO whitens advantages over the batch, which needs at least 2",
+     "$.training.per_device_train_batch_size"),
 ])
-def test_validate_names_ppo_batch_problems(tmp_path, override, message):
+def test_validate_names_ppo_batch_problems(tmp_path, override, message, path):
     config = arithmetic_setup(tmp_path, algorithm="ppo", **override)
     code, out = run_cli("validate", "--config", str(config), "--json")
     report = json.loads(out.strip().splitlines()[-1])
     assert code == 2 and not report["valid"], out
     problem = next(p for p in report["problems"] if message in p["message"])
-    assert problem["jsonPath"] == "$.training.per_device_train_batch_size" and problem["line"]
+    assert problem["jsonPath"] == path and problem["line"]
+
+
+def test_validate_accepts_ppo_on_several_processes_with_ddp(tmp_path):
+    """Each process trains on its own local rollout batch (test_ppo_torchrun.py); fsdp on one process is a no-op."""
+    for distributed in ({"nproc_per_node": 2}, {"nproc_per_node": 1, "strategy": "fsdp"}):
+        config = arithmetic_setup(tmp_path, algorithm="ppo", distributed=distributed)
+        code, out = run_cli("validate", "--config", str(config), "--json")
+        report = json.loads(out.strip().splitlines()[-1])
+        assert code == 0 and report["valid"], out
 
 
 def test_a_missing_reward_model_folder_is_named(tmp_path):

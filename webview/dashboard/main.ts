@@ -51,9 +51,20 @@ const emptyEl = h('p', { class: 'empty' }, 'Waiting for the run\'s first metrics
 app.append(headerEl, alertsEl, toolbar.el, emptyEl, groupsEl);
 toolbar.show(state.smoothing, state.range);
 
-const visibility = new IntersectionObserver((entries) => {
-  for (const e of entries) e.target.dispatchEvent(new CustomEvent('rlstudio-visible', { detail: e.isIntersecting }));
-}, { rootMargin: '300px 0px' });
+const observers = {
+  // cards within 300 px of the viewport are drawn, so a scroll finds them ready
+  near: new IntersectionObserver((entries) => {
+    for (const e of entries) e.target.dispatchEvent(new CustomEvent('rlstudio-visible', { detail: e.isIntersecting }));
+  }, { rootMargin: '300px 0px' }),
+  // cards in the viewport itself are redrawn as points arrive; the others near it now and then, or as they come in
+  inView: new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      e.target.dispatchEvent(new CustomEvent('rlstudio-in-view', { detail: e.isIntersecting }));
+      const card = e.isIntersecting ? cards.get((e.target as HTMLElement).dataset.card ?? '') : undefined;
+      if (card?.stale) scheduleRender([card]);
+    }
+  }),
+};
 
 const cardContext: CardContext = {
   store,
@@ -131,7 +142,7 @@ function syncCards(): void {
     const grid = h('div', { class: 'cards' });
     for (const spec of inGroup) {
       let card = cards.get(spec.id);
-      if (!card) { card = new ChartCard(spec, cardContext, visibility); cards.set(spec.id, card); }
+      if (!card) { card = new ChartCard(spec, cardContext, observers); cards.set(spec.id, card); }
       grid.append(card.el);
     }
     return h('section', { class: 'group', 'data-group': g.id }, h('h2', { class: 'group-title' }, g.title), g.id === 'speed' ? speedReading : null, grid);
@@ -143,23 +154,40 @@ function syncCards(): void {
 
 let frame = 0;
 let timer = 0;
+/** When the pending timer fires (performance.now()). */
+let timerAt = 0;
 /** No redraw starts before this time (performance.now()). */
 let paceUntil = 0;
+/** No redraw of cards outside the viewport starts before this time. */
+let nearbyAt = 0;
 const dirtyCards = new Set<ChartCard>();
 /** Time a frame may spend redrawing cards before the rest wait for a later frame (at least one card per frame). */
-const FRAME_BUDGET_MS = 8;
-/** Redraws dirty cards a few per frame: with 100k-point series a redraw of every visible card takes longer than a
- * frame. A card that changes again while it waits keeps its place; one redrawn goes to the back of the queue. */
+const FRAME_BUDGET_MS = 12;
+/** Dirty cards outside the viewport (the 300 px margin drawn ahead of a scroll) are redrawn at most this often, and
+ * only when no card in view waits: redrawing them on every point cost a third more per point for nothing the user
+ * sees, and a card that scrolls in while stale is redrawn then. */
+const NEARBY_INTERVAL_MS = 1000;
+/** Redraws dirty cards a few per frame, the ones in the viewport first: on a busy machine a redraw of every card in
+ * view can take longer than a frame. A card that changes again while it waits keeps its place; one redrawn goes to
+ * the back of the queue. */
 function scheduleRender(which: Iterable<ChartCard>): void {
   for (const c of which) { c.markDirty(); dirtyCards.add(c); }
-  if (frame || timer) return;
-  const wait = paceUntil - performance.now();
-  if (wait > 0) timer = window.setTimeout(() => { timer = 0; frame = requestAnimationFrame(runRender); }, wait);
-  else frame = requestAnimationFrame(runRender);
+  if (frame || !dirtyCards.size) return;
+  const now = performance.now();
+  const at = Math.max(paceUntil, [...dirtyCards].some((c) => c.inView) ? now : nearbyAt);
+  if (timer && timerAt <= at) return;
+  if (timer) window.clearTimeout(timer);
+  timer = 0;
+  if (at <= now) { frame = requestAnimationFrame(runRender); return; }
+  timerAt = at;
+  timer = window.setTimeout(() => { timer = 0; frame = requestAnimationFrame(runRender); }, at - now);
 }
 function runRender(): void {
   const start = performance.now();
-  for (const c of dirtyCards) {
+  const inView = [...dirtyCards].filter((c) => c.inView);
+  if (!inView.length) nearbyAt = start + NEARBY_INTERVAL_MS;
+  // render() leaves a card far from the viewport dirty, to be drawn when it comes near
+  for (const c of inView.length ? inView : [...dirtyCards]) {
     dirtyCards.delete(c);
     c.render();
     if (performance.now() - start >= FRAME_BUDGET_MS) break;
@@ -172,7 +200,7 @@ function runRender(): void {
     frame = 0;
     const cost = Math.max(script, performance.now() - start - 1000 / 60);
     paceUntil = performance.now() + 2 * cost;
-    if (dirtyCards.size) scheduleRender([]);
+    scheduleRender([]);
   });
 }
 function renderAll(): void { scheduleRender(cards.values()); }

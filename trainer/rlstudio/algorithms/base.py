@@ -89,6 +89,11 @@ class Algorithm(ABC):
     def after_step(self, step: int) -> None:
         """After the optimizer step that made `step` steps (a reference model that follows the policy, say)."""
 
+    def train_module(self):
+        """The module the loop wraps for several processes (DDP) and hands to loss_step: the policy, or a module that
+        also holds the algorithm's own trainable modules (PPO's critic) so one wrapper averages all their gradients."""
+        return self.setup.model
+
     def trainable_parameters(self) -> list:
         """What the optimizer updates; an algorithm with its own trainable modules (a critic) adds them."""
         return [p for p in self.setup.model.parameters() if p.requires_grad]

@@ -3,7 +3,6 @@ cut into steps_per_generation micro-batches per process and reused for num_itera
 accumulating gradient_accumulation_steps micro-batches."""
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from rlstudio.algorithms.base import Algorithm, AlgorithmSetup, BatchSchedule, StepResult
@@ -14,7 +13,7 @@ from rlstudio.algorithms.grpo_micro_batch import loss_config, micro_batch_loss
 from rlstudio.config.grpo_rules import generation_schedule, group_size_problem
 from rlstudio.models.model_settings import apply_model_settings
 from rlstudio.models.reference import load_synced_reference, mix_into_reference, save_synced_reference
-from rlstudio.training.distributed import all_reduce_sum
+from rlstudio.training.distributed import all_reduce_sum, gradient_sync
 from rlstudio.training.step_metrics import StepMetrics
 from rlstudio.user_errors import UserError
 
@@ -78,7 +77,7 @@ class GRPO(Algorithm):
         metrics, loss_sum, window = StepMetrics(), 0.0, [0.0, 0.0]
         for m in range(accumulation):
             rows = slice((first + m) * micro, (first + m + 1) * micro)
-            with _gradient_sync(train_model, m == accumulation - 1):
+            with gradient_sync(train_model, m == accumulation - 1):
                 out = micro_batch_loss(self.setup.ctx, train_model, batch, rows, self.temperature, self.loss_cfg,
                                        self.g["top_entropy_quantile"], coef)
                 out.loss.backward()
@@ -113,9 +112,3 @@ class GRPO(Algorithm):
         if self.g["sync_ref_model"]:
             load_synced_reference(self.setup.reference.model, folder)
 
-
-def _gradient_sync(model, sync: bool):
-    """DDP all-reduces gradients only on the last micro-batch of a step."""
-    if not sync and hasattr(model, "no_sync"):
-        return model.no_sync()
-    return contextlib.nullcontext()

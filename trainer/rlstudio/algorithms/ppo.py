@@ -2,7 +2,8 @@
 reward functions (a trained reward model is one of them: rewards "reward_model:<folder>"), a per-token KL penalty
 against the frozen reference, GAE over the critic's values, whitened advantages; each rollout batch serves
 num_ppo_epochs x num_mini_batches optimizer steps over the policy and the critic together (TRL's one optimizer over
-PolicyAndValueWrapper), each step accumulating gradient_accumulation_steps micro-batches."""
+PolicyAndValueWrapper), each step accumulating gradient_accumulation_steps micro-batches. Under torchrun each process
+trains on its own local rollout batch with DDP over the policy and critic together (ppo_ranks.py says how)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,16 +13,19 @@ import torch
 
 from rlstudio.algorithms import ppo_loss as P
 from rlstudio.algorithms.base import Algorithm, AlgorithmSetup, BatchSchedule, StepResult
+from rlstudio.algorithms.ppo_ranks import local_shard, rollout_metrics_over_ranks, step_metrics_over_ranks
 from rlstudio.algorithms.grpo_batch import completion_length_metrics
 from rlstudio.algorithms.grpo_loss import entropy_from_logits, token_logps_and_entropy
-from rlstudio.config.preflight import ppo_batch_problem
+from rlstudio.config.preflight import ppo_batch_problem, ppo_strategy_problem
 from rlstudio.config.sampling import sampling_params
 from rlstudio.data.datasets import render_prompt
 from rlstudio.generation.keyed_sampling import row_keys
 from rlstudio.generation.rollout import Rollout, generate, tokenize_prompts
+from rlstudio.models.policy_and_value import PolicyAndValue
 from rlstudio.models.value_head import Critic, SharedValueHead, hidden_size_of
 from rlstudio.rewards import score_completions
 from rlstudio.rewards.reward_logs import RewardLogs
+from rlstudio.training.distributed import gradient_sync
 from rlstudio.user_errors import UserError
 
 CRITIC_DIR, VALUE_HEAD_DIR = "critic", "value_head"
@@ -85,6 +89,8 @@ class PPO(Algorithm):
                 source = self._policy_snapshot()
             self.critic = Critic.load(source, setup.ctx.device, setup.dtype,
                                       setup.config["model"].get("trust_remote_code", False), setup.tokenizer.pad_token_id)
+        # one module, so the loop's one DDP wrapper averages the critic's gradients with the policy's (TRL's wrapper)
+        self.policy_and_value = PolicyAndValue(setup.model, self.critic, self.value_head)
 
     def _policy_snapshot(self) -> Path:
         """The policy's current weights as a folder the critic can load (LoRA: the base model it adapts)."""
@@ -94,18 +100,23 @@ class PPO(Algorithm):
         if is_peft(self.setup.model) or not (self.setup.config.get("warm_start") or {}).get("steps"):
             return Path(resolve_builtin(self.setup.config["model"]["name_or_path"]))
         folder = self.setup.run_dir / "critic-init"
-        if not (folder / "config.json").is_file():
+        if self.setup.ctx.is_main and not (folder / "config.json").is_file():  # one writer; the others wait for it
             self.setup.model.save_pretrained(folder, safe_serialization=True)
+        self.setup.ctx.barrier()
         return folder
 
     @classmethod
     def batch_schedule(cls, config: dict, world_size: int) -> BatchSchedule:
-        problem = ppo_batch_problem(config, world_size)  # the rule validate applies, met again on a resume
+        # the rules validate applies, met again on a resume
+        problem = ppo_batch_problem(config, world_size) or ppo_strategy_problem(config, world_size)
         if problem:
             raise UserError(problem)
         t, p = config["training"], config["ppo"]
-        prompts = t["per_device_train_batch_size"] * t["gradient_accumulation_steps"] * p["num_mini_batches"]
-        return BatchSchedule(prompts, p["num_ppo_epochs"] * p["num_mini_batches"])
+        local = t["per_device_train_batch_size"] * t["gradient_accumulation_steps"] * p["num_mini_batches"]
+        return BatchSchedule(local * world_size, p["num_ppo_epochs"] * p["num_mini_batches"])  # TRL's batch_size
+
+    def train_module(self):
+        return self.policy_and_value
 
     def trainable_parameters(self) -> list:
         extra = self.critic if self.critic is not None else self.value_head
@@ -119,28 +130,29 @@ class PPO(Algorithm):
 
     def _forward(self, model, ro: Rollout, with_values: bool):
         """Policy log-probs and logits of the completion tokens, and the values at their positions (TRL: the value of
-        the state before each completion token, full_value[:, context_length - 1 : -1])."""
+        the state before each completion token). model: a PolicyAndValue (DDP-wrapped in the loss step) with_values,
+        else a causal LM (the reference)."""
         ids, attention, positions = _sequences(ro)
         T = ro.completion_ids.size(1)
-        shared = with_values and self.value_head is not None
-        out = model(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=False,
-                    output_hidden_states=shared)
-        logits = out.logits[:, -T - 1:-1, :] / self.sampling.temperature
-        logps, _ = token_logps_and_entropy(logits, ro.completion_ids)
         values = None
-        if shared:
-            values = self.value_head(out.hidden_states[-1][:, -T - 1:-1])
-        elif with_values:
-            values = self.critic.values(ids, attention, positions)[:, -T - 1:-1]
+        if with_values:
+            logits, values = model(ids, attention, positions, T)
+        else:
+            logits = model(input_ids=ids, attention_mask=attention, position_ids=positions,
+                           use_cache=False).logits[:, -T - 1:-1, :]
+        logits = logits / self.sampling.temperature
+        logps, _ = token_logps_and_entropy(logits, ro.completion_ids)
         return logps, logits, values
 
     # ---- rollout ---------------------------------------------------------------------------------------------------
 
     def build_batch(self, records: list, trainer_state, draw=None) -> PPOBatch:
         s, p = self.setup, self.p
+        global_prompts = len(records)
+        records, lo = local_shard(s.ctx, records)  # from here on, this process's local rollout batch
         prompts_text = [render_prompt(r, s.tokenizer, s.config["data"]) for r in records]
         p_ids, p_mask = tokenize_prompts(s.tokenizer, prompts_text, s.config["data"].get("max_prompt_length"), s.ctx.device)
-        keys = row_keys(self.t["seed"], trainer_state.global_step, torch.arange(len(records)))
+        keys = row_keys(self.t["seed"], trainer_state.global_step, torch.arange(lo, lo + len(records)))
         ro = generate(s.model, s.tokenizer, p_ids, p_mask, self.sampling, sample_keys=keys)
         ids_list = [row[m.bool()].tolist() for row, m in zip(ro.completion_ids.cpu(), ro.completion_mask.cpu())]
         texts = [s.tokenizer.decode(ids, skip_special_tokens=True) for ids in ids_list]
@@ -151,7 +163,7 @@ class PPO(Algorithm):
         masks = P.response_masks(ro.completion_mask)
 
         with torch.no_grad():  # in the mode the loss steps run in, so the first step's ratio is exactly 1
-            logprobs, _, values = self._forward(s.model, ro, with_values=True)
+            logprobs, _, values = self._forward(self.policy_and_value, ro, with_values=True)
             ref_logprobs = logprobs
             if s.reference is not None:
                 with s.reference.active() as ref_model:
@@ -161,7 +173,7 @@ class PPO(Algorithm):
             pen = P.kl_penalised_rewards(scores, logprobs, ref_logprobs, masks, kl_coef, p["kl_estimator"],
                                          p["whiten_rewards"])
             advantages, returns = P.gae(pen.rewards, values, p["gamma"], p["lam"])
-            advantages = P.whiten_advantages(advantages, masks)
+            advantages = P.whiten_advantages(advantages, masks)  # over this process's batch, as TRL does
 
         lengths = ro.completion_mask.sum(1).float()
         metrics = {
@@ -173,11 +185,12 @@ class PPO(Algorithm):
             "val/explained_variance": P.explained_variance(values, returns, masks.value),
             "kl_coef": kl_coef, "batch_tokens": float(p_mask.sum() + lengths.sum()),
         }
-        if self.kl is not None:  # Ziegler et al.: after each rollout, towards the target KL
-            self.kl.update(metrics["objective/kl"], len(records))
+        metrics = rollout_metrics_over_ranks(s.ctx, metrics, reward, lengths, ro.truncated, values, returns, masks.value)
+        if self.kl is not None:  # Ziegler et al.: after each rollout, towards the target KL (the same on every rank)
+            self.kl.update(metrics["objective/kl"], global_prompts)
         log_cfg = s.config["logging"]
         samples = []
-        if log_cfg["log_completions"]:
+        if log_cfg["log_completions"] and s.ctx.is_main:  # the main process's rows, as GRPO logs them
             n = len(records) if log_cfg["num_completions_to_log"] is None else min(log_cfg["num_completions_to_log"], len(records))
             for i in range(n):
                 tok_mask = masks.token[i]
@@ -217,14 +230,15 @@ class PPO(Algorithm):
             idx = rows[m * micro:(m + 1) * micro].to(batch.logprobs.device)
             ro = batch.rollout.select(idx)
             token_mask, value_mask = masks.token[idx], masks.value[idx]
-            logps, logits, vpred = self._forward(train_model, ro, with_values=True)
-            pol = P.policy_loss(logps, batch.logprobs[idx], batch.advantages[idx], token_mask, p["cliprange"])
-            vf_loss, vf_clipfrac = P.value_loss(vpred, batch.values[idx], batch.returns[idx], value_mask,
-                                                p["cliprange_value"])
-            entropy = entropy_from_logits(logits if p["entropy_coef"] else logits.detach())
-            mean_entropy = P.masked_mean(entropy, token_mask.float())
-            loss = pol.loss + p["vf_coef"] * vf_loss - p["entropy_coef"] * mean_entropy
-            (loss / accumulation).backward()  # accelerate's accumulate divides the same way
+            with gradient_sync(train_model, m == accumulation - 1):
+                logps, logits, vpred = self._forward(train_model, ro, with_values=True)
+                pol = P.policy_loss(logps, batch.logprobs[idx], batch.advantages[idx], token_mask, p["cliprange"])
+                vf_loss, vf_clipfrac = P.value_loss(vpred, batch.values[idx], batch.returns[idx], value_mask,
+                                                    p["cliprange_value"])
+                entropy = entropy_from_logits(logits if p["entropy_coef"] else logits.detach())
+                mean_entropy = P.masked_mean(entropy, token_mask.float())
+                loss = pol.loss + p["vf_coef"] * vf_loss - p["entropy_coef"] * mean_entropy
+                (loss / accumulation).backward()  # accelerate's accumulate divides the same way
             loss_sum += float(loss.detach()) / accumulation
             batch.ratio_means.append(float(pol.ratio_mean))
             for name, value in (("policy/approxkl_avg", pol.approxkl), ("policy/clipfrac_avg", pol.clipfrac),
@@ -232,9 +246,8 @@ class PPO(Algorithm):
                                 ("val/clipfrac_avg", vf_clipfrac), ("policy/entropy_avg", mean_entropy),
                                 ("val/ratio", pol.ratio_mean)):
                 sums[name] = sums.get(name, 0.0) + float(value.detach()) / accumulation
-        ratios = torch.tensor(batch.ratio_means, dtype=torch.float64)
-        sums["val/ratio_var"] = float(ratios.var()) if ratios.numel() > 1 else 0.0  # over the batch's micro-batches so far
-        return StepResult(loss_sum, sums)
+        # averaged over processes; val/ratio_var over every process's micro-batches of this batch so far
+        return StepResult(loss_sum, step_metrics_over_ranks(self.setup.ctx, sums, batch.ratio_means))
 
     # ---- checkpoint state ------------------------------------------------------------------------------------------
 

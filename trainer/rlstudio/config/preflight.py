@@ -36,6 +36,8 @@ def _batch(config: dict, at, world_size: int | None) -> list[Problem]:
     if config["algorithm"] == "ppo":
         message = ppo_batch_problem(config, world)
         out = [at(("training", "per_device_train_batch_size"), message)] if message else []
+        message = ppo_strategy_problem(config, world)
+        out += [at(("distributed", "strategy"), message)] if message else []
     else:  # the generation batch's arithmetic and the grpo block's other rules
         out = grpo_problems(config, at, world)
     if (config.get("eval") or {}).get("enabled") and not config["eval"].get("datasets"):
@@ -46,16 +48,23 @@ def _batch(config: dict, at, world_size: int | None) -> list[Problem]:
 def ppo_batch_problem(config: dict, world_size: int) -> str | None:
     """PPO's rollout batch is per_device_train_batch_size x gradient_accumulation_steps x ppo.num_mini_batches prompts
     (TRL's local_batch_size), so its mini-batches divide it by construction; what can still be wrong is checked here
-    (and met again by the PPO algorithm on a resume)."""
-    if world_size > 1:
-        return (f"algorithm ppo runs on one process for now ({world_size} were asked for): set "
-                f"distributed.nproc_per_node to 1, or use grpo across processes")
+    (and met again by the PPO algorithm on a resume). Per process: each one whitens its own rollout batch, as TRL."""
     t, p = config["training"], config["ppo"]
     per_batch = t["per_device_train_batch_size"] * t["gradient_accumulation_steps"] * p["num_mini_batches"]
     if per_batch < 2:
         return (f"per_device_train_batch_size {t['per_device_train_batch_size']} x gradient_accumulation_steps "
                 f"{t['gradient_accumulation_steps']} x ppo.num_mini_batches {p['num_mini_batches']} = {per_batch} prompt "
                 f"per rollout batch: PPO whitens advantages over the batch, which needs at least 2")
+    return None
+
+
+def ppo_strategy_problem(config: dict, world_size: int) -> str | None:
+    """PPO across processes uses DDP; FSDP2 is refused rather than half-supported."""
+    if world_size > 1 and config["distributed"]["strategy"] == "fsdp":
+        return ("algorithm ppo runs across processes with distributed.strategy \"ddp\" only: under fsdp every process "
+                "would have to run the same number of forward passes while sampling completions of different lengths "
+                "(each pass gathers the sharded weights), and the policy and critic would have to be gathered from "
+                "every process to be checkpointed; use \"ddp\" (a full replica per process)")
     return None
 
 

@@ -3,6 +3,7 @@ training loop never branches on "am I distributed". gloo on CPU, nccl on CUDA.""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -141,6 +142,14 @@ def wrap_model(ctx: DistContext, model: torch.nn.Module, strategy: str = "ddp",
         fully_shard(model)
         return model
     raise ValueError(f"distributed.strategy must be ddp or fsdp, got {strategy!r}")
+
+
+def gradient_sync(model: torch.nn.Module, sync: bool):
+    """Around a micro-batch's forward and backward: DDP all-reduces gradients only on the last micro-batch of a step
+    (sync=True); the earlier ones accumulate locally (no_sync)."""
+    if not sync and hasattr(model, "no_sync"):
+        return model.no_sync()
+    return contextlib.nullcontext()
 
 
 def unwrap_model(model: torch.nn.Module) -> torch.nn.Module:

@@ -19,7 +19,8 @@ import torch
 from rlstudio.run_directory import checkpoint as ckpt
 from rlstudio.data.datasets import column_names, load_datasets
 from rlstudio.data.prompt_sampler import PromptSampler
-from rlstudio.training.distributed import all_reduce_sum, broadcast_object, init_distributed, unwrap_model, wrap_model
+from rlstudio.training.distributed import (all_reduce_sum, broadcast_object, gather_objects, init_distributed,
+                                          unwrap_model, wrap_model)
 from rlstudio.training.evaluation import evaluate
 from rlstudio.outputs.events import EventWriter
 from rlstudio.models.policy import count_parameters, load_policy
@@ -32,6 +33,7 @@ from rlstudio.algorithms.registry import algorithm_class
 from rlstudio.config.sampling import chat_template_kwargs, eval_num_generations, sampling_params
 from rlstudio.run_directory.claim import claim_run_dir
 from rlstudio.run_directory.lock import stale_message
+from rlstudio.run_directory.pending_batch import load_pending, save_pending
 from rlstudio.outputs.run_outputs import RunOutputs
 from rlstudio.training.lr_schedule import LearningRateSchedule
 from rlstudio.training.memory_preflight import preflight_before_step_one
@@ -162,7 +164,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         reference = resume_reference(model, config, ctx, run_dir, resume_from, state.get("reference"), dtype)
 
     algorithm = algorithm_cls(AlgorithmSetup(config, ctx, model, tokenizer, reward_funcs, reference, columns, run_dir, dtype))
-    train_model = wrap_model(ctx, model, config["distributed"]["strategy"])
+    train_model = wrap_model(ctx, algorithm.train_module(), config["distributed"]["strategy"])
     params = algorithm.trainable_parameters()
     optimizer = torch.optim.AdamW(params, lr=t["learning_rate"], betas=(t["adam_beta1"], t["adam_beta2"]),
                                   eps=t["adam_epsilon"], weight_decay=t["weight_decay"])
@@ -176,8 +178,9 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         sampler.load_state_dict(state["sampler"])
         algorithm.load_state_dict(state.get("algorithm") or {})
         algorithm.load_weights(resume_from)
-        if (resume_from / "rl_batch.pt").is_file():
-            pending = algorithm.batch_from_tensors(torch.load(resume_from / "rl_batch.pt", weights_only=True))
+        saved_batch = load_pending(resume_from, ctx.rank, ctx.world_size)
+        if saved_batch is not None:
+            pending = algorithm.batch_from_tensors(saved_batch)
         events.emit("resumed", step=step, checkpoint=str(resume_from), message=resume_message, pid=os.getpid())
         print(f"resumed from {resume_from} at step {step}" + (f" ({resume_message})" if resume_message else ""), flush=True)
     for note in notes:  # a stale lock taken over, damaged checkpoints passed over
@@ -224,11 +227,13 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
                               "max_steps": max_steps, "elapsed": time.time() - t_start, "best_model": outputs.state_dict(),
                               "algorithm": algorithm.state_dict(), "log_window": log_window.steps}
         rngs = _gather_rng(ctx)
+        mid_batch = batch is not None and at_step % schedule.steps_per_batch  # resume mid-way through a batch
+        per_rank_batch = gather_objects(ctx, [batch.tensors()]) if mid_batch else None  # each process's part
         if ctx.is_main:
             def write_extra(folder: Path) -> None:
                 algorithm.save_weights(folder)
-                if batch is not None and at_step % schedule.steps_per_batch:  # resume mid-way through a batch
-                    torch.save(batch.tensors(), folder / "rl_batch.pt")
+                if per_rank_batch is not None:
+                    save_pending(folder, per_rank_batch)
 
             path = ckpt.save_checkpoint(run_dir, at_step, unwrap_model(model), tokenizer, optimizer, scheduler,
                                         trainer_state_json, config, rngs, write_extra)
