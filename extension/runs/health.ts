@@ -7,11 +7,11 @@ import type { HealthAlert } from '../../webview/protocol';
 import { algorithmOf, type Algorithm } from './algorithm';
 
 export interface HealthThresholds {
-  /** Steps averaged for "recent" values. */
+  /** Logged values averaged for "recent" values: steps, or rollouts for what a rollout measured (logged once each). */
   window: number;
   /** frac_reward_zero_std averaged over the window at or above this: no gradient signal. */
   zeroStdFraction: number;
-  /** Reward exactly zero for this many first steps: the reward function never fires. */
+  /** Reward exactly zero from the start through this step: the reward function never fires. */
   rewardZeroSteps: number;
   /** Recent entropy below this fraction of the early entropy: the policy collapsed. */
   entropyCollapseRatio: number;
@@ -74,21 +74,32 @@ const fmt = (x: number) => (Math.abs(x) >= 100 || x === 0 ? x.toFixed(0) : x.toP
 
 /** The metrics a check reads and the settings its hints name, per algorithm (TRL's GRPO and PPO names). */
 interface Vocabulary {
+  /** The objective the algorithm maximises (PPO's includes the missing-EOS penalty). */
   reward: string;
+  /** What the reward functions returned, first one logged: the series that is 0 when they never fire. */
+  rawReward: string[];
   entropy: string;
+  /** The KL to the reference model. */
+  kl: string;
   /** The setting that weights the KL penalty. */
   klSetting: string;
   entropyHint: string;
+  klHint: string;
   lengthHint: string;
 }
 const VOCABULARY: Record<Algorithm, Vocabulary> = {
   grpo: {
-    reward: 'reward', entropy: 'entropy', klSetting: 'beta',
+    reward: 'reward', rawReward: ['reward'], entropy: 'entropy', kl: 'kl', klSetting: 'beta',
+    klHint: 'Lower the learning rate, raise beta, lower epsilon, or check the samples of this step for degenerate text.',
     entropyHint: 'The policy became nearly deterministic: raise temperature, lower the learning rate, add/raise beta (KL penalty) or use epsilon_high (clip-higher).',
     lengthHint: 'Possible reward hacking: read the longest completions in the Samples viewer; add a length penalty or cap, or use loss_type dr_grpo/dapo.',
   },
   ppo: {
-    reward: 'objective/scores', entropy: 'objective/entropy', klSetting: 'ppo.kl_coef',
+    // `reward` is the reward functions' weighted sum before ppo.missing_eos_penalty; runs written before RL Studio
+    // logged it have only objective/scores
+    reward: 'objective/scores', rawReward: ['reward', 'objective/scores'], entropy: 'objective/entropy', kl: 'objective/kl',
+    klSetting: 'ppo.kl_coef',
+    klHint: 'Lower the learning rate, raise ppo.kl_coef (or set ppo.adaptive_kl), lower ppo.cliprange, or check the samples of this step for degenerate text.',
     entropyHint: 'The policy became nearly deterministic: raise temperature, lower the learning rate or raise ppo.kl_coef (KL penalty).',
     lengthHint: 'Possible reward hacking: read the longest completions in the Samples viewer; add a length penalty or cap, or set ppo.missing_eos_penalty.',
   },
@@ -128,14 +139,13 @@ const zeroStd: Check = (series, t) => {
 };
 
 const rewardStuckZero: Check = (series, t, v) => {
-  const { steps, values } = finitePoints(series[v.reward]);
-  if (values.length < t.rewardZeroSteps) return null;
-  const first = values.slice(0, t.rewardZeroSteps);
-  if (!first.every((x) => x === 0)) return null;
+  const name = v.rawReward.find((n) => series[n]);
+  const { steps, values } = finitePoints(name ? series[name] : undefined);
+  // Judged by step, not by point: logging_steps > 1, or PPO's once-per-rollout reward, log fewer points than steps.
   // Only while it is still zero: once reward moves, the early flat start is history, not a problem.
-  if (values.slice(t.rewardZeroSteps).some((x) => x !== 0)) return null;
+  if (!values.length || steps[steps.length - 1] < t.rewardZeroSteps || values.some((x) => x !== 0)) return null;
   return alert('reward_stuck_zero', 'warning',
-    `Reward has been exactly 0 for the first ${values.length} steps`,
+    `Reward has been exactly 0 in every step logged so far (through step ${steps[steps.length - 1]})`,
     'Test the reward functions on a few completions (RL Studio: Test Reward Functions); check the expected answer format and the dataset columns they read.',
     steps[steps.length - 1]);
 };
@@ -175,13 +185,24 @@ function spike(s: MetricSeries | undefined, t: HealthThresholds, min: number): {
   return { step: steps[steps.length - 1], last, before };
 }
 
-const klSpike: Check = (series, t) => {
-  const s = spike(series['kl'], t, t.klMin);
+const klSpike: Check = (series, t, v) => {
+  const s = spike(series[v.kl], t, t.klMin);
   if (!s) return null;
   return alert('kl_spike', 'warning',
-    `KL jumped to ${fmt(s.last)} at step ${s.step} (recent median ${fmt(s.before)})`,
-    'Lower the learning rate, raise beta, lower epsilon, or check the samples of this step for degenerate text.',
-    s.step);
+    `KL to the reference jumped to ${fmt(s.last)} at step ${s.step} (recent median ${fmt(s.before)})`, v.klHint, s.step);
+};
+
+/** PPO's counterpart of GRPO's zero-std check: when every completion of a rollout scores the same, the whitened
+ * advantages carry no reward signal, only the KL penalty and the critic's errors. */
+const rewardNoSpread: Check = (series, t) => {
+  const { steps, values } = finitePoints(series['reward_std']);
+  if (values.length < t.window || values.slice(-t.window).some((x) => x > 0)) return null;
+  const reward = finitePoints(series['reward']).values;
+  const same = reward.length ? ` (${fmt(reward[reward.length - 1])})` : '';
+  return alert('reward_no_spread', 'warning',
+    `Every completion got the same reward${same} in the last ${t.window} logged rollouts: PPO learns nothing from the reward`,
+    'Use a graded (partial-credit) reward or a reward model, raise temperature, warm-start the model on the answer format, or test the reward functions on a few completions (RL Studio: Test Reward Functions).',
+    steps[steps.length - 1]);
 };
 
 const approxKlSpike: Check = (series, t) => {
@@ -212,7 +233,7 @@ const explainedVarianceNegative: Check = (series, t) => {
   const recent = mean(values.slice(-t.window));
   if (recent >= 0) return null;
   return alert('explained_variance_negative', 'warning',
-    `Explained variance of the value function is ${fmt(recent)} over the last ${t.window} steps: the critic predicts returns worse than their mean`,
+    `Explained variance of the value function is ${fmt(recent)} over the last ${t.window} rollouts: the critic predicts returns worse than their mean`,
     'The advantages are mostly noise: lower the learning rate, raise ppo.vf_coef or ppo.num_ppo_epochs, initialise the critic from a reward model, or check that rewards are not random.',
     steps[steps.length - 1]);
 };
@@ -241,11 +262,13 @@ const lengthHacking: Check = (series, t, v) => {
     v.lengthHint, len.steps[len.steps.length - 1]);
 };
 
-/** The checks that make sense for each algorithm: zero-std groups and the reference KL only mean something for GRPO;
- * PPO has a critic to watch and a KL between the rollout and updated policies. */
+/** The checks that make sense for each algorithm: zero-std groups only mean something for GRPO, whose advantages are
+ * per group; PPO has rollouts without reward spread, a critic to watch and a KL between the rollout and updated
+ * policies. Both have a KL to the reference (GRPO's `kl`, PPO's `objective/kl`). */
 const CHECKS: Record<Algorithm, Check[]> = {
   grpo: [nonFinite, rewardStuckZero, zeroStd, entropyCollapse, klSpike, clippedHigh, lengthHacking],
-  ppo: [nonFinite, rewardStuckZero, entropyCollapse, approxKlSpike, valueLossExploding, explainedVarianceNegative, clippedHigh, lengthHacking],
+  ppo: [nonFinite, rewardStuckZero, rewardNoSpread, entropyCollapse, klSpike, approxKlSpike, valueLossExploding,
+    explainedVarianceNegative, clippedHigh, lengthHacking],
 };
 
 /** Every alert that holds for the run now, most severe first. */

@@ -484,9 +484,46 @@ export interface TrainingConfig {
    */
   learning_rate?: number;
   /**
-   * Learning-rate schedule after warmup.
+   * Learning-rate schedule after warmup (transformers' names). constant, constant_with_warmup, linear and cosine step once per optimizer step; reduce_lr_on_plateau keeps learning_rate and multiplies it by lr_scheduler_kwargs.factor when eval.metric_for_best_model has not improved for more than lr_scheduler_kwargs.patience evaluations (it needs eval enabled and has no warmup).
    */
-  lr_scheduler_type?: 'constant' | 'constant_with_warmup' | 'linear' | 'cosine';
+  lr_scheduler_type?: 'constant' | 'constant_with_warmup' | 'linear' | 'cosine' | 'reduce_lr_on_plateau';
+  /**
+   * Settings of reduce_lr_on_plateau, torch's ReduceLROnPlateau arguments as transformers passes them (unset ones take torch's defaults). Other schedules take none.
+   */
+  lr_scheduler_kwargs?: {
+    /**
+     * "max": the metric should rise. Unset: follows eval.greater_is_better (transformers passes torch's "min"; a mode that contradicts greater_is_better is refused).
+     */
+    mode?: 'min' | 'max';
+    /**
+     * Multiplies the learning rate at each reduction (torch's default 0.1).
+     */
+    factor?: number;
+    /**
+     * Evaluations without improvement that are tolerated; the next one reduces the learning rate (torch's default 10).
+     */
+    patience?: number;
+    /**
+     * Smallest change that counts as an improvement (torch's default 1e-4).
+     */
+    threshold?: number;
+    /**
+     * threshold relative to the best value ("rel", torch's default) or absolute ("abs").
+     */
+    threshold_mode?: 'rel' | 'abs';
+    /**
+     * Evaluations after a reduction before bad evaluations count again (torch's default 0).
+     */
+    cooldown?: number;
+    /**
+     * Lower bound of the learning rate (torch's default 0).
+     */
+    min_lr?: number;
+    /**
+     * A reduction smaller than this is not applied (torch's default 1e-8).
+     */
+    eps?: number;
+  };
   /**
    * Linear warmup steps (overrides warmup_ratio when > 0).
    */

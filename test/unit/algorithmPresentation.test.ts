@@ -31,7 +31,7 @@ test('health: PPO watches its critic and its approx KL; GRPO keeps its own check
   const broken = seriesOf(ppoStepEvents({ runId: 'p', maxSteps: 40, criticFails: 25 }, 1, 40));
   assert.deepEqual(codes(broken, 'ppo').sort(), ['explained_variance_negative', 'value_loss_exploding']);
   const ev = computeHealthAlerts(broken, undefined, 'ppo').find((a) => a.code === 'explained_variance_negative')!;
-  assert.match(ev.message, /Explained variance of the value function is -0\.\d+ over the last 10 steps/);
+  assert.match(ev.message, /Explained variance of the value function is -0\.\d+ over the last 10 rollouts/);
   assert.match(ev.hint, /ppo\.vf_coef/);
   const spike = { ...healthy, 'policy/approxkl_avg': series([...flat(39, 0.004), 0.09]) };
   assert.deepEqual(codes(spike, 'ppo'), ['approxkl_spike']);
@@ -40,15 +40,47 @@ test('health: PPO watches its critic and its approx KL; GRPO keeps its own check
   const zeroStd = { frac_reward_zero_std: series(flat(40, 0.95)) };
   assert.deepEqual(codes(zeroStd, 'grpo'), ['reward_zero_std']);
   assert.deepEqual(codes(zeroStd, 'ppo'), []);
-  // the PPO checks stay off a GRPO run, and GRPO's reference-KL spike stays off PPO
+  // the PPO checks stay off a GRPO run; the reference-KL spike reads each algorithm's own KL with its own hint
   assert.deepEqual(codes(broken, 'grpo'), []);
   assert.deepEqual(codes({ kl: series([...flat(39, 0.01), 0.5]) }, 'ppo'), []);
   assert.deepEqual(codes({ kl: series([...flat(39, 0.01), 0.5]) }, null), ['kl_spike'], 'a run without algorithm is GRPO');
+  const refKl = computeHealthAlerts({ ...healthy, 'objective/kl': series([...flat(39, 0.5), 6]) }, undefined, 'ppo');
+  assert.deepEqual(refKl.map((a) => a.code), ['kl_spike']);
+  assert.match(refKl[0].hint, /ppo\.kl_coef/);
+  assert.deepEqual(codes({ 'objective/kl': series([...flat(39, 0.5), 6]) }, 'grpo'), [], 'GRPO reads kl');
   // PPO's reward and entropy are objective/scores and objective/entropy
   assert.deepEqual(codes({ 'objective/scores': series(flat(25, 0)) }, 'ppo'), ['reward_stuck_zero']);
   const collapse = computeHealthAlerts({ 'objective/entropy': series([...flat(20, 40), ...flat(20, 1)]), 'objective/scores': series(flat(40, 0.3)) }, undefined, 'ppo');
   assert.deepEqual(collapse.map((a) => a.code), ['entropy_collapse']);
   assert.match(collapse[0].hint, /ppo\.kl_coef/);
+});
+
+/** Metrics logged once per rollout: one point at each `every`-th step, as the PPO trainer writes them. */
+const perRollout = (n: number, every: number, v: (i: number) => number): MetricSeries =>
+  ({ steps: Array.from({ length: n }, (_, i) => (i + 1) * every), values: Array.from({ length: n }, (_, i) => v(i)) });
+
+test('health: a PPO run whose reward functions never fire is told so, by step and by reward spread', () => {
+  // no warm start: the reward functions return 0 everywhere; missing_eos_penalty makes objective/scores negative, so
+  // the check reads `reward` (what the functions returned), logged once per rollout of 4 optimizer steps
+  const zero = { reward: perRollout(6, 4, () => 0), reward_std: perRollout(6, 4, () => 0), 'objective/scores': perRollout(6, 4, () => -1) };
+  const stuck = computeHealthAlerts(zero, undefined, 'ppo');
+  assert.deepEqual(stuck.map((a) => a.code), ['reward_stuck_zero'], 'six rollouts are fewer than a window: no spread verdict yet');
+  assert.match(stuck[0].message, /exactly 0 in every step logged so far \(through step 24\)/);
+  assert.deepEqual(codes({ reward: perRollout(4, 4, () => 0) }, 'ppo'), [], 'step 16 is before rewardZeroSteps (20)');
+  assert.deepEqual(codes({ reward: perRollout(6, 4, (i) => (i === 5 ? 0.25 : 0)) }, 'ppo'), [], 'no longer stuck once reward moves');
+  // ten rollouts in a row in which every completion scored the same: no reward signal in the advantages
+  const flatReward = { reward: perRollout(12, 4, () => 0.5), reward_std: perRollout(12, 4, () => 0) };
+  const spread = computeHealthAlerts(flatReward, undefined, 'ppo');
+  assert.deepEqual(spread.map((a) => a.code), ['reward_no_spread']);
+  assert.match(spread[0].message, /same reward \(0\.500\) in the last 10 logged rollouts/);
+  assert.equal(spread[0].step, 48);
+  assert.deepEqual(codes({ ...flatReward, reward_std: perRollout(12, 4, (i) => (i === 7 ? 0.1 : 0)) }, 'ppo'), []);
+  assert.deepEqual(codes({ ...zero, reward: perRollout(12, 4, () => 0), reward_std: perRollout(12, 4, () => 0) }, 'ppo').sort(),
+    ['reward_no_spread', 'reward_stuck_zero']);
+  // GRPO's reward_std is the mean spread within groups, which its zero-std check covers: not read there
+  assert.deepEqual(codes(flatReward, 'grpo'), []);
+  // GRPO with logging_steps 5: 4 points of zero reward reach step 20
+  assert.deepEqual(codes({ reward: perRollout(4, 5, () => 0) }, 'grpo'), ['reward_stuck_zero']);
 });
 
 test('chart groups: a PPO run gets its value, approx-KL, clip-fraction and reward cards; every PPO metric has a home', () => {

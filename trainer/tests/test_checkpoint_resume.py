@@ -51,6 +51,16 @@ CASES = {
 }
 
 
+# reduce_lr_on_plateau on every evaluation (eval_steps 1): an absolute threshold of 10 makes every evaluation after
+# the first a bad one, so with patience 1 the LR halves after the evaluations of steps 3 and 5, whatever the reward.
+# A resume that lost the scheduler's state (best value, bad evaluations) reduces at other steps.
+PLATEAU = dict(training__lr_scheduler_type="reduce_lr_on_plateau", training__warmup_steps=0,
+               training__lr_scheduler_kwargs={"patience": 1, "factor": 0.5, "threshold": 10.0, "threshold_mode": "abs"},
+               eval__enabled=True, eval__eval_steps=1, eval__max_samples=4, eval__early_stopping_patience=None)
+CASES["grpo_plateau_lr"] = dict(grpo__beta=0.0, **PLATEAU)
+CASES["ppo_plateau_lr"] = dict(algorithm="ppo", ppo={"num_ppo_epochs": 2, "num_mini_batches": 2}, **PLATEAU)
+
+
 def _critic_weights(run: Path, checkpoint: str) -> dict:
     folder = run / "checkpoints" / checkpoint
     return weights(folder / "critic") if (folder / "critic").is_dir() else weights(folder / "value_head")
@@ -72,10 +82,21 @@ def test_sigint_resume_equals_uninterrupted(tmp_path, case):
     for step, (before, after) in enumerate(zip(saved, saved[1:]), start=2):
         assert any(not (before[k] == after[k]).all() for k in before), f"step {step} left the weights unchanged"
     ppo = CASES[case].get("algorithm") == "ppo"
+    # a batch's own metrics (rewards, lengths, PPO's objective/*) on the step that built it, the update's on every step
+    per_batch = 4 if ppo else json.loads(config.read_text())["grpo"]["num_iterations"]  # the demo config's 2
+    built = [s for s in ma if (s - 1) % per_batch == 0]
+    rollout_metric = "objective/scores" if ppo else "frac_reward_zero_std"
+    assert [s for s in ma if "reward" in ma[s] and rollout_metric in ma[s]] == built, {s: sorted(ma[s]) for s in ma}
+    assert not any("reward" in ma[s] or "completions/mean_length" in ma[s] for s in ma if s not in built)
+    assert all({"loss", "grad_norm", "learning_rate"} <= set(ma[s]) for s in ma)
+    if "training__lr_scheduler_kwargs" in CASES[case]:
+        lr0 = ma[1]["learning_rate"]
+        assert [ma[s]["learning_rate"] for s in ma] == [lr0] * 3 + [lr0 / 2] * 2 + [lr0 / 4]
+        assert [e["step"] for e in events(a) if e["type"] == "alert" and e["code"] == "lr_reduced"] == [3, 5]
     if ppo:  # the critic learns too, and the second rollout measures a KL against the reference
         critics = [_critic_weights(a, c.name) for c in list_checkpoints(a)]
         assert all(any(not (x[k] == y[k]).all() for k in x) for x, y in zip(critics, critics[1:]))
-        assert ma[MAX_STEPS]["objective/kl"] != 0, ma[MAX_STEPS]
+        assert ma[built[-1]]["objective/kl"] != 0, ma[built[-1]]
     elif CASES[case]["grpo__beta"] > 0:
         # the policy moves measurably away from its reference (the first steps' KL is below float32's resolution)
         assert all(ma[s]["kl"] > 0 for s in ma if s > 3), {s: ma[s]["kl"] for s in ma}

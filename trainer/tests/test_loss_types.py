@@ -93,6 +93,11 @@ def test_log_window_averages_every_metric_but_the_current_state():
     w.add({"reward": 0.0, "kl": float("nan"), "learning_rate": 5e-4, "loss": 4.0})
     assert w.flush() == {"reward": 0.5, "kl": None, "learning_rate": 5e-4, "loss": 3.0}
     assert w.flush() == {}
+    # a rollout's metrics are on the step that built it only: a window averages each metric over the steps it is on
+    w.add({"reward": 0.25, "loss": 2.0})
+    w.add({"loss": 4.0})
+    w.add({"reward": 0.75, "loss": 6.0})
+    assert w.flush() == {"reward": 0.5, "loss": 4.0}
 
 
 def test_rloo_leave_one_out_baseline_over_scorable_siblings():

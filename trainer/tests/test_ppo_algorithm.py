@@ -51,6 +51,18 @@ def test_ppo_run_logs_trl_metrics_and_scores_with_a_reward_model(tmp_path):
     assert metrics[0]["val/ratio"] == 1.0 and metrics[0]["policy/approxkl_avg"] == 0.0
     assert metrics[2]["val/ratio"] != 1.0  # later epochs have moved the policy
     assert metrics[0]["loss/value_avg"] > 0 and "rewards/reward_model/mean" in metrics[0]
+    # one rollout serves the 3 steps: what it measured is logged once, on step 1 (TRL logs once per rollout batch);
+    # each step logs its own update
+    per_rollout = {"objective/kl", "objective/entropy", "objective/non_score_reward", "objective/rlhf_reward",
+                   "objective/scores", "val/num_eos_tokens", "val/explained_variance", "reward", "reward_std",
+                   "rewards/accuracy/mean", "rewards/reward_model/mean", "completions/mean_length", "kl_coef"}
+    per_update = {"policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/clipfrac_avg",
+                  "policy/entropy_avg", "val/ratio", "val/ratio_var", "loss", "grad_norm", "learning_rate", "num_tokens"}
+    assert per_rollout <= set(metrics[0]) and all(not per_rollout & set(m) for m in metrics[1:]), metrics[1]
+    assert all(per_update <= set(m) for m in metrics)
+    # run_finished keeps the latest value of each metric, the rollout's included
+    final = next(e for e in evts if e["type"] == "run_finished")["final_metrics"]
+    assert final["objective/scores"] == metrics[0]["objective/scores"] and final["loss"] == metrics[2]["loss"]
 
     # the reward model's score of a logged completion is what the reward model folder gives it
     from rlstudio.reward_model.scorer import RewardModelFunction

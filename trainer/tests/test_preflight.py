@@ -44,10 +44,24 @@ def test_a_good_config_is_valid(tmp_path, capsys):
     assert _report(path, capsys) == {"config": str(path), "valid": True, "problems": []}
 
 
+_EVAL = {"eval__enabled": True, "eval__datasets": [{"path": "d.jsonl"}]}
+
+
+def test_plateau_warmup_is_a_warning_and_a_plateau_with_eval_is_valid(tmp_path, capsys):
+    path, text = _setup(tmp_path, training__lr_scheduler_type="reduce_lr_on_plateau", training__warmup_steps=3,
+                        training__lr_scheduler_kwargs={"patience": 1, "factor": 0.5}, **_EVAL)
+    report = _report(path, capsys)
+    assert report["valid"], report
+    (warning,) = report["problems"]
+    assert warning["severity"] == "warning" and "has no warmup" in warning["message"]
+    assert warning["line"] == _line(text, '"warmup_steps"')
+
+
 @pytest.mark.parametrize("case", ["missing_dataset", "missing_reward_file", "missing_function", "reward_syntax",
                                   "missing_model", "model_not_a_model", "batch", "bad_record", "parquet_columns",
                                   "unknown_builtin", "generation_kwargs", "both_generation_sizes",
-                                  "sync_ref_model_beta0"])
+                                  "sync_ref_model_beta0", "plateau_without_eval", "plateau_without_metric",
+                                  "plateau_mode_contradicts", "kwargs_of_another_schedule"])
 def test_each_bad_input_is_named_at_its_place(tmp_path, capsys, case):
     changes, needle, expect = {
         "missing_dataset": ({"data__datasets": [{"path": "nope.jsonl"}]}, '"path"', "nope.jsonl: file not found"),
@@ -63,6 +77,16 @@ def test_each_bad_input_is_named_at_its_place(tmp_path, capsys, case):
         "both_generation_sizes": ({"grpo__steps_per_generation": 2, "grpo__generation_batch_size": 8},
                                   '"generation_batch_size"', "cannot both be set"),
         "sync_ref_model_beta0": ({"grpo__sync_ref_model": True}, '"sync_ref_model"', "sync_ref_model with beta 0"),
+        "plateau_without_eval": ({"training__lr_scheduler_type": "reduce_lr_on_plateau"}, '"lr_scheduler_type"',
+                                 "steps on evaluations, but eval is not enabled"),
+        "plateau_without_metric": ({"training__lr_scheduler_type": "reduce_lr_on_plateau", **_EVAL,
+                                    "eval__metric_for_best_model": ""}, '"metric_for_best_model"',
+                                   "reduce_lr_on_plateau needs eval.metric_for_best_model"),
+        "plateau_mode_contradicts": ({"training__lr_scheduler_type": "reduce_lr_on_plateau", **_EVAL,
+                                      "training__lr_scheduler_kwargs": {"mode": "min"}}, '"mode"',
+                                     "contradicts eval.greater_is_better true"),
+        "kwargs_of_another_schedule": ({"training__lr_scheduler_kwargs": {"patience": 2}}, '"lr_scheduler_kwargs"',
+                                       "lr_scheduler_type linear takes none"),
         "bad_record": ({"data__datasets": [{"path": "bad.jsonl"}]}, '"path"', "bad.jsonl:2: "),
         "parquet_columns": ({"data__datasets": [{"path": "d.parquet", "fields": {"prompt": "text"}}]}, '"path"',
                             "no column 'text' (fields.prompt)"),

@@ -21,7 +21,7 @@ def length_reward(completions, log_extra=None, log_metric=None, trainer_state=No
     log_metric("custom/mean_chars", sum(lengths) / len(lengths))
     with SEEN.open("a") as f:
         f.write(json.dumps([trainer_state.global_step, [h["step"] for h in trainer_state.log_history],
-                            all("reward" in h for h in trainer_state.log_history)]) + "\\n")
+                            [h["step"] for h in trainer_state.log_history if "reward" in h]]) + "\\n")
     return [-abs(n - 6) / 10 for n in lengths]
 '''
 
@@ -39,7 +39,9 @@ def test_a_trl_reward_file_that_logs_and_reads_log_history_works_unchanged(tmp_p
     evts = events(tmp_path / "run")
     metrics = [e for e in evts if e["type"] == "metrics" and e.get("phase", "rl") == "rl"]
     assert [m["step"] for m in metrics] == [1, 2, 3]
-    assert all(m["metrics"]["custom/mean_chars"] > 0 for m in metrics)
+    # a reward function's log_metric is a generation metric: logged on the steps that generated (1 and 3), as in TRL
+    assert [m["step"] for m in metrics if "custom/mean_chars" in m["metrics"]] == [1, 3]
+    assert all(m["metrics"]["custom/mean_chars"] > 0 for m in metrics if m["step"] != 2)
     samples = [s for e in evts if e["type"] == "samples" for s in e["samples"]]
     assert samples and all(s["extra"]["length_bucket"] == ("long" if len(s["completion"]) > 8 else "short")
                            for s in samples)
@@ -48,9 +50,10 @@ def test_a_trl_reward_file_that_logs_and_reads_log_history_works_unchanged(tmp_p
         assert not list(validator.iter_errors(e)), e["type"]
 
     seen = [json.loads(line) for line in (config_path.parent / "seen.jsonl").read_text().splitlines()]
-    # each generation (every num_iterations = 2 steps) sees the steps logged before it, with their metrics
+    # each generation (every num_iterations = 2 steps) sees the steps logged before it, with their metrics: the
+    # reward only on step 1, which generated (TRL's log_history has it only on generation steps too)
     assert cfg["grpo"]["num_iterations"] == 2
-    assert seen == [[0, [], True], [2, [1, 2], True]]
+    assert seen == [[0, [], []], [2, [1, 2], [1]]]
 
 
 def test_log_extra_length_is_checked_and_metrics_average_over_calls_and_processes():

@@ -71,7 +71,9 @@ def test_eval_best_model_final_tensorboard_stats_and_plots(tmp_path):
 
     acc = EventAccumulator(str(run_dir / "tensorboard"))
     acc.Reload()
-    assert [s.step for s in acc.Scalars("reward")] == [1, 2, 3, 4, 5, 6]
+    # the reward on the steps that generated (num_iterations 2, as TRL logs it), the loss on every step
+    assert [s.step for s in acc.Scalars("reward")] == [1, 3, 5]
+    assert [s.step for s in acc.Scalars("loss")] == [1, 2, 3, 4, 5, 6]
     assert [s.step for s in acc.Scalars("eval_reward")] == [0, 2, 4, 6]
     assert [s.value for s in acc.Scalars("eval_reward")] == [pytest_approx(e["metrics"]["eval_reward"]) for e in evals]
 

@@ -107,5 +107,8 @@ def test_samples_are_logged_on_the_requested_steps_and_the_last_one(tmp_path):
         assert (m["timing/reference"] > 0) == built and m["timing/old_logps"] < 0.01 and m["timing/train"] > 0, (step, m)
         assert sum(m[f"timing/{p}"] for p in ("generation", "rewards", "old_logps", "reference", "train")) <= m["step_time"]
         assert ("tokens_per_second" in m) == built and "mfu" not in m  # no known peak on a CPU
+        # the generation's metrics once, on the step that generated (TRL's GRPO); the update's on every step
+        assert all((k in m) == built for k in ("reward", "reward_std", "frac_reward_zero_std", "completions/mean_length"))
+        assert all(k in m for k in ("loss", "grad_norm", "entropy", "learning_rate", "num_tokens"))
     preflight = [e for e in events(run_dir) if e["type"] == "alert" and e["code"] == "memory_preflight"]
     assert len(preflight) == 1 and preflight[0]["step"] == 0 and "peak" in preflight[0]["message"], preflight

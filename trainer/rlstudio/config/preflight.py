@@ -14,6 +14,7 @@ from rlstudio.data.datasets import DataError, load_dataset
 from rlstudio.rewards.base import RewardLoadError
 from rlstudio.rewards.loader import builtin_function, split_reference
 from rlstudio.models.tiny import BUILTIN_PREFIX, resolve_builtin
+from rlstudio.training.lr_schedule import schedule_problems
 from rlstudio.user_errors import UserError
 
 SAMPLE_RECORDS = 64  # records read per dataset: enough to catch a wrong shape or mapping, cheap on a huge file
@@ -26,7 +27,8 @@ def preflight_problems(config: dict, source: str, text: str | None, world_size: 
     def at(path: tuple, message: str, severity: str = "error") -> Problem:
         return Problem(source, line_of(lines, path), path, message, severity)
 
-    return [*_batch(config, at, world_size), *_datasets(config, at), *_rewards(config, at), *_model(config, at)]
+    return [*_batch(config, at, world_size), *schedule_problems(config, at), *_datasets(config, at),
+            *_rewards(config, at), *_model(config, at)]
 
 
 def _batch(config: dict, at, world_size: int | None) -> list[Problem]:

@@ -153,7 +153,7 @@ def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "g
     """Write the arithmetic demo, train, and summarise what was learnt. reward_model (PPO only): score with a reward
     model trained here first on the demo's preference pairs instead of the reward functions."""
     from rlstudio.config.run_config import load_config
-    from rlstudio.outputs.event_reader import read_events
+    from rlstudio.outputs.event_reader import metric_value, read_events
     from rlstudio.training.loop import new_run_dir, run
 
     out = Path(out or "demo").resolve()
@@ -187,11 +187,19 @@ def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "g
         print(f"demo training ended with exit code {code}; see {run_dir / 'trainer.log'}")
         return code
     events = read_events(run_dir / "events.jsonl")
-    rl = [e["metrics"] for e in events if e["type"] == "metrics" and e.get("phase", "rl") == "rl"]
     evals = [e for e in events if e["type"] == "eval"]
-    rewards = [m["reward"] for m in rl]
-    first5 = sum(rewards[:5]) / min(5, len(rewards))
-    last10 = sum(rewards[-10:]) / min(10, len(rewards))
+    # the reward is logged on the steps that generated (not on those that reuse a batch): windows are by step
+    rl_metrics = [e for e in events if e["type"] == "metrics" and e.get("phase", "rl") == "rl"]
+    steps_done = max((e["step"] for e in rl_metrics), default=0)
+
+    def first5_last10(name: str) -> tuple[float, float, int]:
+        logged = [(e["step"], metric_value(e["metrics"], name)) for e in rl_metrics]
+        logged = [(step, v) for step, v in logged if v is not None]
+        first = [v for step, v in logged if step <= 5]
+        last = [v for step, v in logged if step > steps_done - 10]
+        return sum(first) / max(1, len(first)), sum(last) / max(1, len(last)), len(logged)
+
+    first5, last10, n_rewards = first5_last10("reward")
     reward_png = run_dir / "plots" / "reward.png"  # the trainer writes plots/ at the end of every run
     reward_png = reward_png if reward_png.is_file() else None
     before = evals[0]["metrics"].get("eval_accuracy") if evals else None
@@ -199,13 +207,13 @@ def run_demo(out: Path | None, max_steps: int | None = None, algorithm: str = "g
     print("\n=== RL Studio demo summary ===")
     print(f"run directory:        {run_dir}")
     print(f"reward curve (PNG):   {reward_png}")
-    print(f"mean reward:          first 5 RL steps {first5:.3f} -> last 10 RL steps {last10:.3f} ({len(rewards)} steps)")
+    print(f"mean reward:          first 5 RL steps {first5:.3f} -> last 10 RL steps {last10:.3f} ({steps_done} steps, "
+          f"reward logged on the {n_rewards} that generated)")
     if trained_rm is not None:
-        right = [m["rewards/accuracy/mean"] for m in rl]
+        right_first, right_last, _ = first5_last10("rewards/accuracy/mean")
         print(f"reward model:         {trained_rm.folder} (held-out pair accuracy {trained_rm.pair_accuracy:.3f}); the reward\n"
               f"                      above is its score. Answers right (builtin:accuracy, weight 0, not trained on):\n"
-              f"                      first 5 RL steps {sum(right[:5]) / min(5, len(right)):.3f} -> last 10 RL steps "
-              f"{sum(right[-10:]) / min(10, len(right)):.3f}")
+              f"                      first 5 RL steps {right_first:.3f} -> last 10 RL steps {right_last:.3f}")
     if before is not None and after is not None:
         print(f"held-out accuracy:    {before:.3f} before RL -> {after:.3f} after RL "
               f"({int(evals[-1]['metrics'].get('eval_num_samples', 0))} problems, greedy decoding)")

@@ -19,7 +19,8 @@ import torch
 from rlstudio.run_directory import checkpoint as ckpt
 from rlstudio.data.datasets import column_names, load_datasets
 from rlstudio.data.prompt_sampler import PromptSampler
-from rlstudio.training.distributed import all_reduce_sum, gather_objects, init_distributed, unwrap_model, wrap_model
+from rlstudio.training.distributed import (all_reduce_sum, broadcast_object, gather_objects, init_distributed,
+                                          unwrap_model, wrap_model)
 from rlstudio.training.evaluation import evaluate
 from rlstudio.outputs.events import EventWriter
 from rlstudio.models.policy import count_parameters, load_policy
@@ -35,6 +36,7 @@ from rlstudio.run_directory.claim import claim_run_dir
 from rlstudio.run_directory.lock import stale_message
 from rlstudio.run_directory.pending_batch import load_pending, save_pending
 from rlstudio.outputs.run_outputs import RunOutputs
+from rlstudio.training.lr_schedule import LearningRateSchedule
 from rlstudio.training.memory_preflight import preflight_before_step_one
 from rlstudio.training.phase_clock import StepSpeed
 from rlstudio.training.step_metrics import LogWindow
@@ -55,13 +57,6 @@ def new_run_dir(config: dict) -> Path:
         n += 1
         run_dir = base.with_name(f"{base.name}-{n}")
     return run_dir
-
-
-def make_scheduler(optimizer, t: dict, max_steps: int):
-    from transformers import get_scheduler
-
-    warmup = t["warmup_steps"] if t["warmup_steps"] > 0 else int(math.ceil(t["warmup_ratio"] * max_steps))
-    return get_scheduler(t["lr_scheduler_type"], optimizer, num_warmup_steps=warmup, num_training_steps=max_steps)
 
 
 def run(config: dict, run_dir: Path, config_path: str | None = None, resume_from: Path | None = None,
@@ -178,7 +173,8 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     params = algorithm.trainable_parameters()
     optimizer = torch.optim.AdamW(params, lr=t["learning_rate"], betas=(t["adam_beta1"], t["adam_beta2"]),
                                   eps=t["adam_epsilon"], weight_decay=t["weight_decay"])
-    scheduler = make_scheduler(optimizer, t, max_steps)
+    eval_cfg = config.get("eval") or {}
+    scheduler = LearningRateSchedule(optimizer, t, max_steps, eval_cfg)
 
     step, pending = 0, None
     if resume_from is not None:
@@ -199,20 +195,28 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
     # TensorBoard/W&B, best_model/ + early stopping, final/, training_stats.json, plots; the tracker resumes too
     outputs = live["outputs"] = RunOutputs(run_dir, config, ctx, events, resumed_at=step if resume_from is not None else None)
     outputs.load_state_dict(state.get("best_model"))
-    eval_cfg = config.get("eval") or {}
     eval_records = _eval_records(eval_cfg) if eval_cfg.get("enabled") else None
     log_window = LogWindow(state.get("log_window"))  # a resume mid-window averages the steps before it too
     trainer_state = TrainerState(global_step=step, max_steps=max_steps, epoch=sampler.epoch, num_train_epochs=t["num_train_epochs"],
                                  log_history=log_history_from_events(run_dir / "events.jsonl", step) if step else [])
     progress = Progress(max_steps, "rl", ctx.is_main, start_step=step)
-    last_metrics: dict = {}
+    # the latest value of every metric, for run_finished (rollout metrics are not on every step; a resumed run starts
+    # from what was logged before it)
+    last_metrics = {k: v for h in trainer_state.log_history for k, v in h.items() if k not in ("step", "epoch")}
+    shown: dict = {}  # the latest logged values, for the progress line
     last_saved = step if resume_from is not None else -1
 
     def do_eval(at_step: int) -> None:
         if eval_records is None:
             return
         metrics, samples = _run_eval(model, tokenizer, eval_records, config, reward_funcs, ctx)
+        metrics = broadcast_object(ctx, metrics)  # every rank decides (best model, plateau LR) on rank 0's numbers
         is_best = outputs.eval_result(at_step, metrics)
+        reduced_to = scheduler.after_eval(at_step, metrics)
+        if reduced_to is not None:
+            events.alert("info", "lr_reduced", f"step {at_step}: {scheduler.metric} has not improved for more than "
+                         f"{scheduler.scheduler.patience} evaluation(s) (lr_scheduler_kwargs.patience); learning rate "
+                         f"reduced to {reduced_to:.3g}", step=at_step)
         events.emit("eval", step=at_step, metrics=metrics, samples=samples, is_best=is_best)
         acc = metrics.get("eval_accuracy")
         print(f"[eval] step {at_step}: eval_reward {metrics['eval_reward']:.3f}"
@@ -267,7 +271,7 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         sums = all_reduce_sum(ctx, torch.tensor([result.loss, float(grad_norm)], dtype=torch.float64))
         loss_value = float(sums[0])  # summed over micro-steps (already scaled by accumulation) and ranks
         finite = math.isfinite(loss_value) and math.isfinite(float(grad_norm))
-        lr = scheduler.get_last_lr()[0]
+        lr = scheduler.last_lr
         if finite:
             optimizer.step()
             state["nonfinite_in_a_row"] = 0
@@ -285,27 +289,31 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         with warnings.catch_warnings():
             # a skipped (non-finite) step still advances the schedule, so the LR stays a function of the step
             warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
-            scheduler.step()
+            scheduler.after_update()
         t_train = time.perf_counter() - t_train
         step += 1
         live["step"] = step
         algorithm.after_step(step)
 
         step_time = time.time() - t0
-        metrics = dict(batch.metrics)
-        batch_tokens = metrics.pop("batch_tokens")
+        # What the rollout measured (rewards, lengths, PPO's objective/*) is logged once, on the step that built the
+        # batch, as TRL's GRPO logs its generation metrics once per generation; a step that reuses the batch
+        # (num_iterations, steps_per_generation, PPO's epochs x mini-batches) logs only its own update's metrics.
+        batch_tokens = batch.metrics["batch_tokens"]
+        metrics = {k: v for k, v in batch.metrics.items() if k != "batch_tokens"} if generated else {}
         metrics.update(result.metrics)
         metrics.update({"loss": loss_value / ctx.world_size, "grad_norm": float(sums[1]) / ctx.world_size,
                         "learning_rate": lr, "num_tokens": state["num_tokens"], "step_time": step_time})
         metrics.update(speed.metrics(batch, generated, t_gen, t_train, step_time, batch_tokens))
-        last_metrics = metrics
+        last_metrics = {**last_metrics, **metrics}
         log_window.add(metrics)
         if step % log_cfg["logging_steps"] == 0 or step == max_steps:
             logged = log_window.flush()  # averaged over the steps since the last log, as TRL does
             trainer_state.log_history.append({**logged, "step": step, "epoch": sampler.epoch})
             events.metrics(step, logged, epoch=sampler.epoch)
             outputs.log_metrics(step, logged)
-            progress.update(step, logged)
+            shown.update(logged)
+            progress.update(step, shown)
         # Samples of the completions this step trained on: with num_iterations > 1 a batch serves several steps, so
         # a requested step that reuses it logs the same completions (it trained on them), and the last step always logs.
         if batch.samples and log_cfg["log_completions"] and (step % log_cfg["completions_steps"] == 0 or step == max_steps):
