@@ -72,7 +72,9 @@ def test_demo_trains_a_reward_model_then_ppo_scores_with_it(tmp_path, monkeypatc
         "reward_model:" + str((rm_run / "model").resolve())
     metrics = [e["metrics"] for e in events(run_dir) if e["type"] == "metrics" and e.get("phase") == "rl"]
     assert len(metrics) == 4
-    for m in metrics:  # PPO trains on the reward model's score alone; the answers' accuracy is only logged
+    rollouts = [m for m in metrics if "reward" in m]  # rollout metrics are logged on the step that built the batch
+    assert len(rollouts) == 1  # 4 steps, each rollout serving 2 epochs x 2 mini-batches
+    for m in rollouts:  # PPO trains on the reward model's score alone; the answers' accuracy is only logged
         assert m["reward"] == pytest.approx(m["rewards/reward_model/mean"], abs=1e-6)
         assert 0.0 <= m["rewards/accuracy/mean"] <= 1.0
     assert "Answers right (builtin:accuracy, weight 0" in printed

@@ -86,11 +86,14 @@ def arithmetic_ppo_config(max_steps: int) -> dict:
         "$schema": task["$schema"], "name": "arithmetic-ppo-demo", "output_dir": "runs", "algorithm": "ppo",
         "model": task["model"], "data": task["data"], "rewards": task["rewards"],
         "sampling": {"max_completion_length": 12, "temperature": 1.0},
-        "ppo": {"num_ppo_epochs": 2, "num_mini_batches": 2, "kl_coef": 0.05, "kl_estimator": "k1", "cliprange": 0.2,
+        # kl_coef 0.1 (TRL's default 0.05 let the policy drift from the warm start's format; 0.01-0.02 learnt less),
+        # a constant 7e-4 after 40 warmup steps (1.5e-3 on cosine dropped the <think> step early and stood still in
+        # its tail): seeds 0, 1, 2 reach 0.94 / 0.93 / 0.95 mean reward over the last 10 steps (README, PPO section)
+        "ppo": {"num_ppo_epochs": 2, "num_mini_batches": 2, "kl_coef": 0.1, "kl_estimator": "k1", "cliprange": 0.2,
                 "vf_coef": 0.5, "cliprange_value": 0.2, "gamma": 1.0, "lam": 0.95, "whiten_rewards": False,
                 "entropy_coef": 0.0, "critic": {"shared_backbone": True}},
-        "training": {"learning_rate": 1.5e-3, "lr_scheduler_type": "cosine", "warmup_steps": 5, "max_steps": max_steps,
-                     "per_device_train_batch_size": 64, "gradient_accumulation_steps": 1, "max_grad_norm": 1.0,
+        "training": {"learning_rate": 7e-4, "lr_scheduler_type": "constant_with_warmup", "warmup_steps": 40,
+                     "max_steps": max_steps, "per_device_train_batch_size": 64, "gradient_accumulation_steps": 1, "max_grad_norm": 1.0,
                      "adam_beta2": 0.99, "seed": 0},
         "warm_start": {"steps": 200, "learning_rate": 2e-3, "batch_size": 32,
                        "datasets": [{"path": "arithmetic_warm_start.jsonl"}],
