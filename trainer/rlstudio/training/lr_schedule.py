@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import math
 
-from torch.optim.lr_scheduler import ReduceLROnPlateau
-
 from rlstudio.outputs.best_model import eval_metric_name
 
 PLATEAU = "reduce_lr_on_plateau"
@@ -29,6 +27,9 @@ class LearningRateSchedule:
     def __init__(self, optimizer, t: dict, max_steps: int, eval_cfg: dict):
         self.on_plateau = t["lr_scheduler_type"] == PLATEAU
         if self.on_plateau:
+            # imported here: `validate` reads schedule_problems on every save in the editor and must not load torch
+            from torch.optim.lr_scheduler import ReduceLROnPlateau
+
             self.metric = eval_metric_name(eval_cfg["metric_for_best_model"])
             self.scheduler = ReduceLROnPlateau(optimizer, **plateau_kwargs(t, eval_cfg))
         else:
