@@ -15,7 +15,7 @@ from rlstudio.rewards.base import RewardScores
 from rlstudio.rewards.reward_logs import RewardLogs, mean_over_processes
 from rlstudio.config.grpo_rules import generation_schedule
 from rlstudio.config.sampling import sampling_params
-from rlstudio.generation.rollout import Rollout, completion_logps, generate, tokenize_prompts
+from rlstudio.generation.rollout import Rollout, batch_completion_logps, generate, tokenize_prompts
 from rlstudio.training.phase_clock import PhaseClock
 
 
@@ -153,12 +153,11 @@ def finish_batch(ctx, model, tokenizer, generated: Generated, cfg: dict, referen
         old_logps = torch.zeros_like(loss_mask)
         old_pending = torch.ones(loss_mask.size(0), dtype=torch.bool, device=loss_mask.device)
     elif off_policy_steps(cfg, ctx.world_size):
-        with torch.no_grad():
-            old_logps, _ = completion_logps(model, ro, temperature)
+        old_logps = batch_completion_logps(model, ro, temperature, cfg["training"]["per_device_train_batch_size"])
     clock.lap("old_logps")
     if reference is not None:
-        with torch.no_grad(), reference.active() as ref_model:
-            ref_logps, _ = completion_logps(ref_model, ro, temperature)
+        with reference.active() as ref_model:
+            ref_logps = batch_completion_logps(ref_model, ro, temperature, cfg["training"]["per_device_train_batch_size"])
     clock.lap("reference")
 
     samples = []

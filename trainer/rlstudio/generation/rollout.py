@@ -7,6 +7,7 @@ import torch
 
 from rlstudio.algorithms.grpo_loss import completion_mask_from_ids, entropy_from_logits, token_logps_and_entropy
 from rlstudio.generation.generation_kwargs import split_generation_kwargs
+from rlstudio.generation.shared_prompt import can_share_prompts, shared_prompt_logits
 
 
 @dataclass
@@ -35,6 +36,19 @@ class Rollout:
 
     def select(self, idx: slice | torch.Tensor) -> "Rollout":
         return Rollout(self.prompt_ids[idx], self.prompt_mask[idx], self.completion_ids[idx], self.completion_mask[idx], self.truncated[idx])
+
+    def trimmed(self) -> "Rollout":
+        """The same rows without the columns none of them uses: the prompt padding every row has on its left and the
+        completion columns past the longest completion. A batch is as wide as its longest row, so a micro-batch of
+        short rows would otherwise pay for the padding of another micro-batch's long ones. Causal attention and masked
+        padding keep the kept columns' log-probs what they are at full width (up to float rounding)."""
+        used_prompt = self.prompt_mask.any(0).nonzero()
+        start = int(used_prompt[0]) if used_prompt.numel() else self.prompt_mask.size(1) - 1
+        width = max(int(self.completion_mask.sum(1).max()) if self.completion_mask.numel() else 0, 1)
+        if start == 0 and width == self.completion_ids.size(1):
+            return self
+        return Rollout(self.prompt_ids[:, start:], self.prompt_mask[:, start:], self.completion_ids[:, :width],
+                       self.completion_mask[:, :width], self.truncated)
 
 
 def tokenize_prompts(tokenizer, prompts: list[str], max_prompt_length: int | None, device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -105,25 +119,63 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
 
 
 def completion_logps(model, rollout: Rollout, temperature: float = 1.0, with_entropy: bool = False,
-                     entropy_requires_grad: bool = False):
+                     entropy_requires_grad: bool = False, share_prompts: bool = True):
     """Per-token log-probs (and entropies) of the completion tokens under `model`, at the sampling temperature
     (TRL divides the logits by the temperature so the ratio compares like with like). Only the positions that
-    predict a completion token go through the LM head (logits_to_keep), where the model supports it. The entropies
-    carry gradients only for the entropy bonus."""
-    input_ids = torch.cat([rollout.prompt_ids, rollout.completion_ids], dim=1)
-    attention = torch.cat([rollout.prompt_mask, rollout.completion_mask], dim=1)
+    predict a completion token go through the LM head (logits_to_keep), where the model supports it, only the
+    columns some row uses go through the model (Rollout.trimmed), and each distinct prompt goes through it once
+    (shared_prompt). Outside the completion mask both are 0, whatever width a pass ran at, so passes over different
+    row sets (the reference over a whole batch, the policy over one micro-batch) agree there. The entropies carry gradients only for the entropy bonus."""
+    full_width = rollout.completion_ids.size(1)
+    ro = rollout.trimmed()
+    input_ids = torch.cat([ro.prompt_ids, ro.completion_ids], dim=1)
+    attention = torch.cat([ro.prompt_mask, ro.completion_mask], dim=1)
     # Positions as generate() assigned them for left-padded prompts.
     position_ids = (attention.cumsum(1) - 1).clamp(min=0)
-    T = rollout.completion_ids.size(1)
-    keep = {"logits_to_keep": T + 1} if accepts_logits_to_keep(model) else {}
-    logits = model(input_ids=input_ids, attention_mask=attention, position_ids=position_ids, use_cache=False, **keep).logits
-    logits = logits[:, -T - 1:-1, :]
+    T = ro.completion_ids.size(1)
+    logits = None
+    if accepts_logits_to_keep(model):
+        if share_prompts and can_share_prompts(model):
+            logits = shared_prompt_logits(model, ro.prompt_ids, ro.prompt_mask, ro.completion_ids, ro.completion_mask)
+        keep = {"logits_to_keep": T + 1}
+    else:
+        keep = {}
+    if logits is None:
+        logits = model(input_ids=input_ids, attention_mask=attention, position_ids=position_ids, use_cache=False,
+                       **keep).logits[:, -T - 1:-1, :]
     if temperature != 1.0:
         logits = logits / temperature
     if with_entropy and entropy_requires_grad:  # the entropy bonus trains on the entropy: the differentiable one
-        logps, _ = token_logps_and_entropy(logits, rollout.completion_ids)
-        return logps, entropy_from_logits(logits)
-    return token_logps_and_entropy(logits, rollout.completion_ids, with_entropy)
+        logps, _ = token_logps_and_entropy(logits, ro.completion_ids)
+        entropy = entropy_from_logits(logits)
+    else:
+        logps, entropy = token_logps_and_entropy(logits, ro.completion_ids, with_entropy)
+    return to_full_width(logps, ro.completion_mask, full_width), to_full_width(entropy, ro.completion_mask, full_width)
+
+
+def to_full_width(values: torch.Tensor | None, mask: torch.Tensor, width: int) -> torch.Tensor | None:
+    """[B, t] per-token values -> [B, width]: 0 outside the mask and in the columns trimmed away."""
+    if values is None:
+        return None
+    values = values.masked_fill(mask == 0, 0.0)
+    return torch.nn.functional.pad(values, (0, width - values.size(1))) if values.size(1) < width else values
+
+
+def batch_completion_logps(model, rollout: Rollout, temperature: float, rows_per_pass: int) -> torch.Tensor:
+    """completion_logps without gradient over a whole batch, rows_per_pass rows at a time (as TRL's batch_size for
+    these passes). The rows go prompt by prompt, prompts with the shortest longest completion first: each pass is
+    only as wide as its own rows, and the rows of one prompt stay together to share its pass (shared_prompt)."""
+    _, prompt = torch.unique(torch.cat([rollout.prompt_ids, rollout.prompt_mask], 1), dim=0, return_inverse=True)
+    lengths = rollout.completion_mask.sum(1)
+    longest = torch.zeros(int(prompt.max()) + 1, dtype=lengths.dtype, device=lengths.device)
+    longest = longest.scatter_reduce(0, prompt, lengths, reduce="amax")
+    order = torch.argsort(longest[prompt] * (int(prompt.max()) + 1) + prompt, stable=True)
+    out = torch.zeros(rollout.completion_ids.shape, dtype=torch.float32, device=rollout.completion_ids.device)
+    with torch.no_grad():
+        for lo in range(0, order.numel(), max(rows_per_pass, 1)):
+            rows = order[lo:lo + rows_per_pass]
+            out[rows] = completion_logps(model, rollout.select(rows), temperature)[0].float()
+    return out
 
 
 def accepts_logits_to_keep(model) -> bool:

@@ -97,7 +97,8 @@ def run_memory_preflight(model, tokenizer, prompt_tokens: int, completion_tokens
     t0 = time.perf_counter()
     try:
         with torch.random.fork_rng(devices=[device] if cuda else []):
-            logps, entropy = completion_logps(model, ro, temperature, with_entropy=True)
+            # one pass over every row's prompt, as when no two rows of a micro-batch share one: the upper bound
+            logps, entropy = completion_logps(model, ro, temperature, with_entropy=True, share_prompts=False)
             (logps.sum() + 0.0 * entropy.sum()).backward()
     except Exception as e:  # noqa: BLE001 - only an out-of-memory becomes the user's problem; the rest re-raises
         if not _is_oom(e):
