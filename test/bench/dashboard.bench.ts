@@ -16,7 +16,8 @@
 // and the streaming frames. Issue 14's targets are printed against the current bundle's medians: event -> point p95
 // under 100 ms at 20 events/s, frame p95 under 33 ms while points stream into 100k-point charts.
 // --profile FILE samples the renderer's main thread (CDP Profiler) during the current bundle's latency runs, writes
-// the .cpuprofile to FILE and prints the functions with the most self time per event.
+// the .cpuprofile to FILE (and a Chromium trace beside it, categories from RLSTUDIO_TRACE_CATEGORIES) and prints the
+// functions with the most self time and the trace events with the most time per event.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { performance } from 'node:perf_hooks';
 import * as os from 'node:os';
