@@ -15,12 +15,15 @@
 // --rounds N (default 2), and prints the medians and their ratio (current / peer) for the 1 s poll + fs.watch latency
 // and the streaming frames. Issue 14's targets are printed against the current bundle's medians: event -> point p95
 // under 100 ms at 20 events/s, frame p95 under 33 ms while points stream into 100k-point charts.
+// --profile FILE samples the renderer's main thread (CDP Profiler) during the current bundle's latency runs, writes
+// the .cpuprofile to FILE (and a Chromium trace beside it, categories from RLSTUDIO_TRACE_CATEGORIES) and prints the
+// functions with the most self time and the trace events with the most time per event.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { performance } from 'node:perf_hooks';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { startHarness, openPanel, type Harness, type OpenedPage } from '../webview/helpers/webviewPage';
 import { RunsFolder } from '../webview/helpers/runFixture';
@@ -37,6 +40,7 @@ const MODES = arg('poll', '1000+watch,1000,50').split(',').map((m) => ({ pollMs:
 const ONLY = arg('only', 'latency,dashboard,samples').split(',');
 const PEER = arg('peer', 'efa5d2c');
 const ROUNDS = Number(arg('rounds', '2'));
+const PROFILE = arg('profile', '');
 const TARGETS = { latencyP95Ms: 100, streamingFrameP95Ms: 33 };
 const verdicts: string[] = [];
 const now = () => performance.timeOrigin + performance.now();
@@ -94,6 +98,11 @@ async function watchDrawn(p: OpenedPage): Promise<void> {
     const card = g.document.querySelector('.card[data-card="reward"]');
     new g.MutationObserver(() => g.__drawn.push([Number(card.dataset.lastStep), g.performance.timeOrigin + g.performance.now()]))
       .observe(card, { attributes: true, attributeFilter: ['data-last-step'] });
+    // every card's redraws, to read the renderer's CPU time per redraw (per event depends on how many events one
+    // redraw covers)
+    g.__redraws = 0;
+    const all = new g.MutationObserver((list: unknown[]) => { g.__redraws += list.length; });
+    for (const c of g.document.querySelectorAll('.card')) all.observe(c, { attributes: true, attributeFilter: ['data-drawn'] });
   });
 }
 
@@ -153,7 +162,9 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
   });
   const written = new Map<number, number>();
   const total = SECONDS * 20;
+  const profiler = PROFILE && side === CURRENT ? await startProfile(h, p) : undefined;
   const cpu0 = await rendererCpu(h);
+  const redraws0: number = await p.page.evaluate(() => (globalThis as any).__redraws);
   const t0 = now();
   for (let i = 1; i <= total; i++) {
     const step = 1000 + i;
@@ -163,6 +174,8 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
   }
   await p.page.waitForFunction((last) => (globalThis as any).__drawn.some((d: number[]) => d[0] >= last), 1000 + total, { timeout: pollMs * 3 + 5000 });
   const cpu = (await rendererCpu(h)) - cpu0;
+  const redraws = (await p.page.evaluate(() => (globalThis as any).__redraws)) - redraws0;
+  if (profiler) await profiler.stop(total);
   const drawn: [number, number][] = await p.page.evaluate(() => (globalThis as any).__drawn);
   const lat: number[] = [], read: number[] = [], draw: number[] = [];
   for (const [step, at] of written) {
@@ -176,11 +189,52 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
   console.log(`[${side.label}] event appended -> point drawn, 20 events/s for ${SECONDS}s, ${mode}: ${stats(lat)}`);
   // where the time went: tailing the file (store read, feed), then the message to the webview and its redraw
   console.log(`  of which file appended -> append message posted: ${stats(read)}; posted -> drawn: ${stats(draw)}; ` +
-    `renderer CPU ${(cpu * 1000 / total).toFixed(1)} ms per event`);
+    `renderer CPU ${(cpu * 1000 / total).toFixed(1)} ms per event; ${(redraws / total).toFixed(1)} chart redraws per event, ` +
+    `${(cpu * 1000 / Math.max(1, redraws)).toFixed(1)} ms of renderer CPU per redraw`);
   store.dispose();
   runs.dispose();
   await h.close();
   return quantile(lat, 0.95);
+}
+
+/** Samples the page's main thread until stop(), then writes the profile to PROFILE and prints where the time went. */
+async function startProfile(h: Harness, p: OpenedPage): Promise<{ stop(events: number): Promise<void> }> {
+  await h.browser.startTracing(p.page, { categories: (process.env.RLSTUDIO_TRACE_CATEGORIES ?? 'devtools.timeline,disabled-by-default-devtools.timeline').split(',') });
+  const cdp = await p.page.context().newCDPSession(p.page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return {
+    async stop(events) {
+      const { profile } = await cdp.send('Profiler.stop');
+      await cdp.detach();
+      // Top-level tasks' children on the renderer's threads, by name: where the time outside JavaScript goes.
+      const traceText = (await h.browser.stopTracing()).toString();
+      writeFileSync(PROFILE.replace(/(\.cpuprofile)?$/, '.trace.json'), traceText);
+      const trace = JSON.parse(traceText) as { traceEvents: any[] };
+      const threads = new Map<string, string>();
+      for (const e of trace.traceEvents) if (e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
+      const byName = new Map<string, number>();
+      for (const e of trace.traceEvents) {
+        if (e.ph !== 'X' || !e.dur) continue;
+        const key = `${threads.get(`${e.pid}:${e.tid}`) ?? e.tid} ${e.name}`;
+        byName.set(key, (byName.get(key) ?? 0) + e.dur / 1000);
+      }
+      const topTrace = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 30);
+      console.log('  trace, inclusive time per event (ms):\n    ' + topTrace.map(([k, ms]) => `${(ms / events).toFixed(2)} ${k}`).join('\n    '));
+      writeFileSync(PROFILE, JSON.stringify(profile));
+      const self = new Map<string, number>();
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const dt = profile.timeDeltas ?? [];
+      (profile.samples ?? []).forEach((id, i) => {
+        const f = byId.get(id)!.callFrame;
+        const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+        self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+      });
+      const top = [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 25);
+      console.log(`  profile written to ${PROFILE}; self time per event (ms):\n    ` + top.map(([k, ms]) => `${(ms / events).toFixed(2)} ${k}`).join('\n    '));
+    },
+  };
 }
 
 function bigSeries(steps: number): Record<string, SeriesData> {
