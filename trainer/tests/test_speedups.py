@@ -287,3 +287,28 @@ def test_prompts_are_not_shared_where_it_cannot_pay_or_cannot_work(tiny):
     assert shared_prompt.can_share_prompts(model)
     ddp = torch.nn.parallel.DistributedDataParallel.__new__(torch.nn.parallel.DistributedDataParallel)
     assert not shared_prompt.can_share_prompts(ddp)  # DDP's hooks expect one forward per backward
+
+
+def test_generation_prefills_each_distinct_prompt_once_and_samples_the_same(tiny, monkeypatch):
+    from rlstudio.generation.keyed_sampling import row_keys
+    from rlstudio.generation.rollout import SamplingParams, generate, tokenize_prompts
+
+    model, tok = tiny
+    prompts = ["Ann has 1 flowers and eats 1 . How many flowers does Ann have now ?", "Cara had 3 pears .", "x"]
+    ids, mask = tokenize_prompts(tok, prompts, None, "cpu")  # "x": one token, only left padding before it
+    ids, mask = ids.repeat_interleave(4, 0), mask.repeat_interleave(4, 0)
+    keys = row_keys(0, 0, torch.arange(ids.size(0)))
+    calls = []
+    hook = model.register_forward_pre_hook(lambda m, a, kw: calls.append(tuple(kw["input_ids"].shape)), with_kwargs=True)
+    try:
+        shared = generate(model, tok, ids, mask, SamplingParams(max_completion_length=6), keys)
+        prefill = calls[:2]
+        calls.clear()
+        monkeypatch.setattr(rollout, "prompt_cache", lambda *a: None)
+        alone = generate(model, tok, ids, mask, SamplingParams(max_completion_length=6), keys)
+    finally:
+        hook.remove()
+    P = ids.size(1)
+    assert prefill == [(3, P - 1), (12, 1)]  # 3 prompts but their last token once, then every row's last token
+    assert calls[0] == (12, P)
+    assert torch.equal(shared.completion_ids, alone.completion_ids) and shared.completion_mask.any(1).all()

@@ -7,7 +7,7 @@ import torch
 
 from rlstudio.algorithms.grpo_loss import completion_mask_from_ids, entropy_from_logits, token_logps_and_entropy
 from rlstudio.generation.generation_kwargs import split_generation_kwargs
-from rlstudio.generation.shared_prompt import can_share_prompts, shared_prompt_logits
+from rlstudio.generation.shared_prompt import can_share_prompts, prompt_cache, shared_prompt_logits
 
 
 @dataclass
@@ -107,6 +107,10 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
     was_training = model.training
     model.eval()
     try:
+        if "cache_implementation" not in kwargs:  # a cache of the user's choice (generation_kwargs) stays theirs
+            cache = prompt_cache(model, prompt_ids, prompt_mask)
+            if cache is not None:
+                kwargs["cache"] = cache
         out = model.generate(input_ids=prompt_ids, attention_mask=prompt_mask, **kwargs)
     finally:
         model.train(was_training)

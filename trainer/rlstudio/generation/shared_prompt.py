@@ -1,4 +1,4 @@
-"""Completion logits with each distinct prompt run through the model once.
+"""Each distinct prompt through the model once: for the completion logits, and for generation's prefill.
 
 GRPO scores G completions of every prompt, so a batch holds each prompt G times. Under causal attention a prompt's
 keys and values do not depend on what follows it: the model runs each distinct prompt once (with gradient), its KV
@@ -53,3 +53,26 @@ def shared_prompt_logits(model, prompt_ids, prompt_mask, completion_ids, complet
     rest = model(input_ids=completion_ids[:, :-1], attention_mask=attention, position_ids=positions,
                  cache=cache, use_cache=True).logits
     return torch.cat([first, rest], 1)
+
+
+@torch.no_grad()
+def prompt_cache(model, prompt_ids, prompt_mask):
+    """For generate(): the KV cache of every row's prompt but its last token, each distinct prompt computed once and
+    expanded to its rows; generate() then only prefills the last token (as when one continues from a saved prompt
+    cache). None where the rows do not share prompts enough or the model's cache is not the plain dynamic one."""
+    from transformers.cache_utils import DynamicLayer
+
+    B, P = prompt_ids.shape
+    if P < 2 or not can_share_prompts(model):
+        return None
+    distinct, row_prompt = torch.unique(torch.cat([prompt_ids, prompt_mask], 1), dim=0, return_inverse=True)
+    if distinct.size(0) * MIN_ROWS_PER_PROMPT > B:
+        return None
+    ids, mask = distinct[:, :P - 1], distinct[:, P:2 * P - 1]
+    cache = model(input_ids=ids, attention_mask=mask, position_ids=(mask.cumsum(1) - 1).clamp(min=0),
+                  use_cache=True, logits_to_keep=1).cache
+    layers = getattr(cache, "layers", None)
+    if not layers or any(type(layer) is not DynamicLayer for layer in layers):
+        return None
+    cache.batch_select_indices(row_prompt)
+    return cache
