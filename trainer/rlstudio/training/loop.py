@@ -143,7 +143,9 @@ def _train(config, run_dir, ctx, events, stop, config_path, resume_from, resume_
         weights_from = resume_from / "model"
     model, tokenizer, dtype, source = load_policy(config["model"], ctx.device, weights_from)
     n_params, n_trainable = count_parameters(model)
-    threads = apply_cpu_threads(ctx.device, n_params)
+    threads = apply_cpu_threads(ctx.device, n_params, state.get("cpu_threads"))
+    if ctx.device.type == "cpu":
+        state["cpu_threads"] = threads  # a resume computes with the same count (cpu_threads)
     if ctx.is_main and resume_from is None:
         events.run_started(run_id=run_dir.name, run_name=config["name"], algorithm=config["algorithm"], max_steps=max_steps,
                            config=config, config_path=config_path, model=config["model"]["name_or_path"],
