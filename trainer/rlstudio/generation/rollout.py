@@ -107,7 +107,8 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
     was_training = model.training
     model.eval()
     try:
-        if "cache_implementation" not in kwargs:  # a cache of the user's choice (generation_kwargs) stays theirs
+        # a cache of the user's choice (generation_kwargs) stays theirs
+        if "cache_implementation" not in kwargs and accepts_logits_to_keep(model):
             cache = prompt_cache(model, prompt_ids, prompt_mask)
             if cache is not None:
                 kwargs["cache"] = cache
@@ -129,7 +130,8 @@ def completion_logps(model, rollout: Rollout, temperature: float = 1.0, with_ent
     predict a completion token go through the LM head (logits_to_keep), where the model supports it, only the
     columns some row uses go through the model (Rollout.trimmed), and each distinct prompt goes through it once
     (shared_prompt). Outside the completion mask both are 0, whatever width a pass ran at, so passes over different
-    row sets (the reference over a whole batch, the policy over one micro-batch) agree there. The entropies carry gradients only for the entropy bonus."""
+    row sets (the reference over a whole batch, the policy over one micro-batch) agree there. The entropies carry
+    gradients only for the entropy bonus."""
     full_width = rollout.completion_ids.size(1)
     ro = rollout.trimmed()
     input_ids = torch.cat([ro.prompt_ids, ro.completion_ids], dim=1)

@@ -27,26 +27,37 @@ def can_share_prompts(model) -> bool:
     return not (isinstance(checkpointing, property) and checkpointing.fget(inner))
 
 
-def shared_prompt_logits(model, prompt_ids, prompt_mask, completion_ids, completion_mask) -> torch.Tensor | None:
-    """[B, T, V] logits predicting each completion token (as logits[:, P-1:P+T-1] of one full pass), or None when
-    the rows do not share prompts enough, or the model's cache is not the plain dynamic one this relies on."""
+def _distinct_prompts_cache(model, prompt_ids, prompt_mask, width: int):
+    """One forward over each distinct row of prompt_ids[:, :width] (the rows compared over the whole prompt), with
+    the KV cache kept: (output, row -> distinct prompt), or None when the rows do not share prompts enough or the
+    cache is not the plain dynamic one the callers expand (a sliding window or a model's own cache type)."""
     from transformers.cache_utils import DynamicLayer
 
     B, P = prompt_ids.shape
-    T = completion_ids.size(1)
     distinct, row_prompt = torch.unique(torch.cat([prompt_ids, prompt_mask], 1), dim=0, return_inverse=True)
     if distinct.size(0) * MIN_ROWS_PER_PROMPT > B:
         return None
-    ids, mask = distinct[:, :P], distinct[:, P:]
+    ids, mask = distinct[:, :width], distinct[:, P:P + width]
     out = model(input_ids=ids, attention_mask=mask, position_ids=(mask.cumsum(1) - 1).clamp(min=0), use_cache=True,
                 logits_to_keep=1)
-    cache = out.cache
-    layers = getattr(cache, "layers", None)
+    layers = getattr(getattr(out, "cache", None), "layers", None)
     if not layers or any(type(layer) is not DynamicLayer for layer in layers):
         return None
+    return out, row_prompt
+
+
+def shared_prompt_logits(model, prompt_ids, prompt_mask, completion_ids, completion_mask) -> torch.Tensor | None:
+    """[B, T, V] logits predicting each completion token (as logits[:, P-1:P+T-1] of one full pass), or None where
+    _distinct_prompts_cache has none."""
+    P, T = prompt_ids.size(1), completion_ids.size(1)
+    found = _distinct_prompts_cache(model, prompt_ids, prompt_mask, P)
+    if found is None:
+        return None
+    out, row_prompt = found
     first = out.logits[:, -1:, :].index_select(0, row_prompt)  # the last prompt position predicts token 0
     if T == 1:
         return first
+    cache = out.cache
     cache.batch_select_indices(row_prompt)  # indexing, not in place: the gradient flows back to each prompt
     attention = torch.cat([prompt_mask, completion_mask], 1)[:, :P + T - 1]
     positions = (attention.cumsum(1) - 1).clamp(min=0)[:, P:]
@@ -59,20 +70,12 @@ def shared_prompt_logits(model, prompt_ids, prompt_mask, completion_ids, complet
 def prompt_cache(model, prompt_ids, prompt_mask):
     """For generate(): the KV cache of every row's prompt but its last token, each distinct prompt computed once and
     expanded to its rows; generate() then only prefills the last token (as when one continues from a saved prompt
-    cache). None where the rows do not share prompts enough or the model's cache is not the plain dynamic one."""
-    from transformers.cache_utils import DynamicLayer
-
-    B, P = prompt_ids.shape
-    if P < 2 or not can_share_prompts(model):
+    cache). None where the prompts are one token wide or _distinct_prompts_cache has none."""
+    if prompt_ids.size(1) < 2 or not can_share_prompts(model):
         return None
-    distinct, row_prompt = torch.unique(torch.cat([prompt_ids, prompt_mask], 1), dim=0, return_inverse=True)
-    if distinct.size(0) * MIN_ROWS_PER_PROMPT > B:
+    found = _distinct_prompts_cache(model, prompt_ids, prompt_mask, prompt_ids.size(1) - 1)
+    if found is None:
         return None
-    ids, mask = distinct[:, :P - 1], distinct[:, P:2 * P - 1]
-    cache = model(input_ids=ids, attention_mask=mask, position_ids=(mask.cumsum(1) - 1).clamp(min=0),
-                  use_cache=True, logits_to_keep=1).cache
-    layers = getattr(cache, "layers", None)
-    if not layers or any(type(layer) is not DynamicLayer for layer in layers):
-        return None
-    cache.batch_select_indices(row_prompt)
-    return cache
+    out, row_prompt = found
+    out.cache.batch_select_indices(row_prompt)
+    return out.cache
