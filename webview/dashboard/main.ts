@@ -196,17 +196,28 @@ function runRender(): void {
     if (performance.now() - start >= FRAME_BUDGET_MS) break;
   }
   const script = performance.now() - start;
-  // A redraw's cost includes the canvas paint after this callback, so it is read at the next frame. Twice that is
-  // left idle before the next redraw: live points never take more than a third of the page's time from scrolling
-  // and hovering, however heavy the charts.
+  // A redraw's cost includes the canvas paint after this callback, so it is read at the next frame; paceFactor
+  // decides how much of it is left idle before the next redraw.
   frame = requestAnimationFrame(() => {
     frame = 0;
-    const cost = Math.max(script, performance.now() - start - 1000 / 60);
-    paceUntil = performance.now() + 2 * cost;
+    const now = performance.now();
+    const cost = Math.max(script, now - start - 1000 / 60);
+    paceUntil = now + paceFactor(now) * cost;
     scheduleRender([]);
   });
 }
 function renderAll(): void { scheduleRender(cards.values()); }
+/** When the user last scrolled, moved the pointer, clicked or typed in the page (performance.now()). */
+let lastInputAt = -Infinity;
+/** How long after the last input the page counts as in use: pacing leaves it room to respond. */
+const IN_USE_MS = 1000;
+for (const type of ['pointermove', 'pointerdown', 'wheel', 'scroll', 'keydown']) {
+  window.addEventListener(type, () => { lastInputAt = performance.now(); }, { capture: true, passive: true });
+}
+/** Idle time left after a redraw, as a multiple of its cost: twice while the page is in use, so live points never
+ * take more than a third of its time from scrolling and hovering; none while nobody touches it, where the only other
+ * work is the next point (the frame budget still keeps each frame within a vsync). */
+function paceFactor(now: number): number { return now - lastInputAt < IN_USE_MS ? 2 : 0; }
 
 function onMessage(m: ToDashboard): void {
   switch (m.type) {
