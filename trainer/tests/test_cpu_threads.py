@@ -3,10 +3,10 @@ import os
 
 import torch
 
-from rlstudio.training.cpu_threads import SMALL_MODEL_PARAMETERS, apply_cpu_threads, idle_cores, threads_for
+from rlstudio.training.cpu_threads import SMALL_MODEL_PARAMETERS, apply_cpu_threads, idle_cores, threads_for, usable_cores
 
 CPU, CUDA = torch.device("cpu"), torch.device("cuda")
-CORES = os.cpu_count() or 1
+CORES = usable_cores()
 
 
 def test_small_model_on_cpu_gets_a_thread_per_idle_core():
@@ -27,6 +27,12 @@ def test_a_resumed_run_keeps_the_count_it_started_with():
     assert threads_for(CPU, 500_000, environ={}, saved=3, idle=lambda: 0.0) == 3
     assert threads_for(CPU, SMALL_MODEL_PARAMETERS * 2, environ={}, saved=3) == 3
     assert threads_for(CPU, 500_000, environ={"OMP_NUM_THREADS": "1"}, saved=3) is None  # the user still wins
+
+
+def test_a_process_allowed_fewer_cores_gets_at_most_those(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)  # e.g. taskset -c 0
+    assert usable_cores() == 1
+    assert threads_for(CPU, 500_000, environ={}, idle=lambda: 8.0) == 1
 
 
 def test_idle_cores_reads_proc_stat(tmp_path):

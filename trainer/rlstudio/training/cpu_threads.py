@@ -20,7 +20,7 @@ SMALL_MODEL_PARAMETERS = 20_000_000
 
 
 def idle_cores(interval_s: float = 0.2, stat_path: str = "/proc/stat") -> float | None:
-    """How many cores were idle over the next interval_s (None where /proc/stat is not there to read)."""
+    """How many of the machine's cores were idle over the next interval_s (None where /proc/stat is not there)."""
     def sample() -> tuple[int, int]:
         with open(stat_path) as f:
             fields = [int(x) for x in f.readline().split()[1:]]
@@ -47,8 +47,16 @@ def threads_for(device: torch.device, n_parameters: int, environ=os.environ, sav
     if n_parameters >= SMALL_MODEL_PARAMETERS:
         return None
     free = idle()
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     return cores if free is None else max(1, min(cores, int(free + 0.5)))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container or taskset can allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def apply_cpu_threads(device: torch.device, n_parameters: int, saved: int | None = None) -> int:
