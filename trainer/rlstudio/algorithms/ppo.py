@@ -64,12 +64,6 @@ class PPOBatch:
                    [float(x) for x in d.get("ratio_means") or []])
 
 
-def _sequences(ro: Rollout):
-    ids = torch.cat([ro.prompt_ids, ro.completion_ids], dim=1)
-    attention = torch.cat([ro.prompt_mask, ro.completion_mask], dim=1)
-    return ids, attention, (attention.cumsum(1) - 1).clamp(min=0)  # positions as generate() assigned them
-
-
 class PPO(Algorithm):
     name = "ppo"
 
@@ -132,7 +126,7 @@ class PPO(Algorithm):
         """Policy log-probs and logits of the completion tokens, and the values at their positions (TRL: the value of
         the state before each completion token). model: a PolicyAndValue (DDP-wrapped in the loss step) with_values,
         else a causal LM (the reference)."""
-        ids, attention, positions = _sequences(ro)
+        ids, attention, positions = ro.sequences()
         T = ro.completion_ids.size(1)
         values = None
         if with_values:

@@ -7,7 +7,8 @@ import torch
 
 from rlstudio.algorithms.grpo_loss import completion_mask_from_ids, entropy_from_logits, token_logps_and_entropy
 from rlstudio.generation.generation_kwargs import split_generation_kwargs
-from rlstudio.generation.shared_prompt import can_share_prompts, prompt_cache, shared_prompt_logits
+from rlstudio.generation.positions import left_padded_positions
+from rlstudio.generation.shared_prompt import can_share_prompts, prompt_cache, prompt_groups, shared_prompt_logits
 
 
 @dataclass
@@ -36,6 +37,11 @@ class Rollout:
 
     def select(self, idx: slice | torch.Tensor) -> "Rollout":
         return Rollout(self.prompt_ids[idx], self.prompt_mask[idx], self.completion_ids[idx], self.completion_mask[idx], self.truncated[idx])
+
+    def sequences(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Prompt + completion as one forward's input: ids, attention mask and positions."""
+        attention = torch.cat([self.prompt_mask, self.completion_mask], dim=1)
+        return torch.cat([self.prompt_ids, self.completion_ids], dim=1), attention, left_padded_positions(attention)
 
     def trimmed(self) -> "Rollout":
         """The same rows without the columns none of them uses: the prompt padding every row has on its left and the
@@ -134,10 +140,6 @@ def completion_logps(model, rollout: Rollout, temperature: float = 1.0, with_ent
     gradients only for the entropy bonus."""
     full_width = rollout.completion_ids.size(1)
     ro = rollout.trimmed()
-    input_ids = torch.cat([ro.prompt_ids, ro.completion_ids], dim=1)
-    attention = torch.cat([ro.prompt_mask, ro.completion_mask], dim=1)
-    # Positions as generate() assigned them for left-padded prompts.
-    position_ids = (attention.cumsum(1) - 1).clamp(min=0)
     T = ro.completion_ids.size(1)
     logits = None
     if accepts_logits_to_keep(model):
@@ -146,7 +148,8 @@ def completion_logps(model, rollout: Rollout, temperature: float = 1.0, with_ent
         keep = {"logits_to_keep": T + 1}
     else:
         keep = {}
-    if logits is None:
+    if logits is None:  # one pass over prompt + completion
+        input_ids, attention, position_ids = ro.sequences()
         logits = model(input_ids=input_ids, attention_mask=attention, position_ids=position_ids, use_cache=False,
                        **keep).logits[:, -T - 1:-1, :]
     if temperature != 1.0:
@@ -171,7 +174,7 @@ def batch_completion_logps(model, rollout: Rollout, temperature: float, rows_per
     """completion_logps without gradient over a whole batch, rows_per_pass rows at a time (as TRL's batch_size for
     these passes). The rows go prompt by prompt, prompts with the shortest longest completion first: each pass is
     only as wide as its own rows, and the rows of one prompt stay together to share its pass (shared_prompt)."""
-    _, prompt = torch.unique(torch.cat([rollout.prompt_ids, rollout.prompt_mask], 1), dim=0, return_inverse=True)
+    _, prompt = prompt_groups(rollout.prompt_ids, rollout.prompt_mask)
     lengths = rollout.completion_mask.sum(1)
     longest = torch.zeros(int(prompt.max()) + 1, dtype=lengths.dtype, device=lengths.device)
     longest = longest.scatter_reduce(0, prompt, lengths, reduce="amax")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from rlstudio.generation.positions import left_padded_positions
+
 # Below this many rows per distinct prompt the saving does not pay for the second forward call.
 MIN_ROWS_PER_PROMPT = 2
 
@@ -27,6 +29,11 @@ def can_share_prompts(model) -> bool:
     return not (isinstance(checkpointing, property) and checkpointing.fget(inner))
 
 
+def prompt_groups(prompt_ids: torch.Tensor, prompt_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(distinct rows of [ids | mask], row -> its distinct prompt): rows with the same tokens and padding share one."""
+    return torch.unique(torch.cat([prompt_ids, prompt_mask], 1), dim=0, return_inverse=True)
+
+
 def _distinct_prompts_cache(model, prompt_ids, prompt_mask, width: int):
     """One forward over each distinct row of prompt_ids[:, :width] (the rows compared over the whole prompt), with
     the KV cache kept: (output, row -> distinct prompt), or None when the rows do not share prompts enough or the
@@ -34,11 +41,11 @@ def _distinct_prompts_cache(model, prompt_ids, prompt_mask, width: int):
     from transformers.cache_utils import DynamicLayer
 
     B, P = prompt_ids.shape
-    distinct, row_prompt = torch.unique(torch.cat([prompt_ids, prompt_mask], 1), dim=0, return_inverse=True)
+    distinct, row_prompt = prompt_groups(prompt_ids, prompt_mask)
     if distinct.size(0) * MIN_ROWS_PER_PROMPT > B:
         return None
     ids, mask = distinct[:, :width], distinct[:, P:P + width]
-    out = model(input_ids=ids, attention_mask=mask, position_ids=(mask.cumsum(1) - 1).clamp(min=0), use_cache=True,
+    out = model(input_ids=ids, attention_mask=mask, position_ids=left_padded_positions(mask), use_cache=True,
                 logits_to_keep=1)
     layers = getattr(getattr(out, "cache", None), "layers", None)
     if not layers or any(type(layer) is not DynamicLayer for layer in layers):
@@ -60,7 +67,7 @@ def shared_prompt_logits(model, prompt_ids, prompt_mask, completion_ids, complet
     cache = out.cache
     cache.batch_select_indices(row_prompt)  # indexing, not in place: the gradient flows back to each prompt
     attention = torch.cat([prompt_mask, completion_mask], 1)[:, :P + T - 1]
-    positions = (attention.cumsum(1) - 1).clamp(min=0)[:, P:]
+    positions = left_padded_positions(attention)[:, P:]
     rest = model(input_ids=completion_ids[:, :-1], attention_mask=attention, position_ids=positions,
                  cache=cache, use_cache=True).logits
     return torch.cat([first, rest], 1)

@@ -9,6 +9,8 @@ from typing import Callable
 
 import torch
 
+from rlstudio.generation.positions import left_padded_positions
+
 
 @dataclass
 class DecodeRow:
@@ -81,7 +83,7 @@ def decode(model, rows: list[DecodeRow], eos_ids: list[int], pad_id: int, device
         ids[i, width - len(r.prompt_ids):] = torch.tensor(r.prompt_ids, dtype=torch.long)
         mask[i, width - len(r.prompt_ids):] = 1
     ids, mask = ids.to(device), mask.to(device)
-    positions = (mask.cumsum(1) - 1).clamp(min=0)
+    positions = left_padded_positions(mask)
     out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True)
     stops = set(eos_ids)
     cache_keyword = _cache_keyword(model)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from rlstudio.generation.positions import left_padded_positions
 from rlstudio.user_errors import UserError
 
 
@@ -106,7 +107,7 @@ def compare_logits(model, tokenizer, onnx_file: Path, prompts: list[str]) -> flo
     layers, kv_heads, head_dim = _shape(model.config)
     step = DecoderStep(model).eval()
     ids, mask = tokenize_prompts(tokenizer, prompts, None, torch.device("cpu"))
-    pos = (mask.cumsum(1) - 1).clamp(min=0)
+    pos = left_padded_positions(mask)
     past = [torch.zeros(len(prompts), kv_heads, 0, head_dim) for _ in range(2 * layers)]
     worst = 0.0
     for _ in range(2):
