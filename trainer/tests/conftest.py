@@ -30,3 +30,19 @@ def varied_model(tmp_path_factory):
     model.save_pretrained(folder)
     AutoTokenizer.from_pretrained(tiny_model_dir()).save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def scrambled_tiny():
+    """(model, tokenizer): the tiny model with varied weights (the untrained model's log-probs are nearly uniform)."""
+    from transformers import AutoModelForCausalLM
+
+    from rlstudio.models.policy import load_tokenizer
+    from rlstudio.models.tiny import tiny_model_dir
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir())
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    return model, load_tokenizer(str(tiny_model_dir()))

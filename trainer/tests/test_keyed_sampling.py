@@ -4,7 +4,7 @@ import random
 
 import torch
 
-from rlstudio.generation.keyed_sampling import keyed_draw, keyed_sampling_processors, mix32, row_keys
+from rlstudio.generation.keyed_sampling import KeyedSampler, keyed_draw, keyed_sampling_processors, mix32, row_keys
 from rlstudio.models.policy import load_tokenizer
 from rlstudio.generation.rollout import tokenize_prompts
 from rlstudio.models.tiny import tiny_model_dir
@@ -23,6 +23,22 @@ def test_mix32_is_lowbias32_exactly():
     values = [0, 1, 0xFFFFFFFF, 0x80000000] + [rng.getrandbits(32) for _ in range(1000)]
     got = mix32(torch.tensor(values, dtype=torch.int64)).tolist()
     assert got == [lowbias32(v) for v in values]
+
+
+def test_the_sampler_draws_each_position_from_lowbias32_of_key_and_position():
+    """The uniforms the sampler hashes a block of positions at a time are the published per-position ones:
+    (lowbias32(key ^ lowbias32(position + 0x9E3779B9)) + 0.5) / 2^32, across block boundaries."""
+    keys = row_keys(3, 7, torch.arange(5))
+    torch.manual_seed(0)
+    prompt_width, sampler = 4, KeyedSampler(keys, 4)
+    for position in list(range(0, 70)) + [200, 3]:
+        scores = torch.randn(5, 50) * 3
+        token = sampler(torch.zeros(5, prompt_width + position, dtype=torch.long), scores).argmax(-1)
+        u = [(lowbias32(k ^ lowbias32(position + 0x9E3779B9)) + 0.5) / 2**32 for k in keys.tolist()]
+        cdf = torch.softmax(scores.double(), -1).cumsum(-1)
+        want = [int(torch.searchsorted(cdf[r], torch.tensor([u[r]], dtype=torch.float64) * cdf[r, -1], right=True))
+                for r in range(5)]
+        assert token.tolist() == want, position
 
 
 def test_keyed_draws_follow_the_softmax():

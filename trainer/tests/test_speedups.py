@@ -14,21 +14,6 @@ from rlstudio.training.distributed import DistContext
 ONE_PROCESS = DistContext(rank=0, world_size=1, local_rank=0, device=torch.device("cpu"), backend=None)
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    from transformers import AutoModelForCausalLM
-
-    from rlstudio.models.policy import load_tokenizer
-    from rlstudio.models.tiny import tiny_model_dir
-
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir())
-    with torch.no_grad():  # varied weights: the untrained model's log-probs are nearly uniform
-        for p in model.parameters():
-            p.add_(torch.randn_like(p) * 0.3)
-    return model, load_tokenizer(str(tiny_model_dir()))
-
-
 def _rollout(B=4, P=5, T=7, seed=0):
     g = torch.Generator().manual_seed(seed)
     prompt_mask = torch.ones(B, P, dtype=torch.long)
@@ -54,8 +39,8 @@ def test_fused_logps_and_chunked_entropy_equal_log_softmax(monkeypatch):
     assert torch.allclose(grad, expected_grad, atol=1e-6)
 
 
-def test_logits_only_for_completion_positions_change_nothing(tiny, monkeypatch):
-    model, _ = tiny
+def test_logits_only_for_completion_positions_change_nothing(scrambled_tiny, monkeypatch):
+    model, _ = scrambled_tiny
     ro = _rollout()
     assert rollout.accepts_logits_to_keep(model)
     kept, kept_entropy = completion_logps(model, ro, 0.7, with_entropy=True)
@@ -85,8 +70,8 @@ def _untrimmed(model, ro, **kw):
         Rollout.trimmed = original
 
 
-def test_unused_columns_are_trimmed_without_changing_the_logps(tiny):
-    model, _ = tiny
+def test_unused_columns_are_trimmed_without_changing_the_logps(scrambled_tiny):
+    model, _ = scrambled_tiny
     ro = _padded_rollout()
     short = ro.trimmed()
     assert short.prompt_ids.size(1) == 4 and short.completion_ids.size(1) == 6  # 2 prompt and 3 completion columns go
@@ -107,8 +92,8 @@ def test_unused_columns_are_trimmed_without_changing_the_logps(tiny):
     assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(*grads))
 
 
-def test_batched_no_grad_pass_equals_one_pass_over_the_batch(tiny):
-    model, _ = tiny
+def test_batched_no_grad_pass_equals_one_pass_over_the_batch(scrambled_tiny):
+    model, _ = scrambled_tiny
     ro = _padded_rollout()
     whole, _ = _untrimmed(model, ro)
     batched = batch_completion_logps(model, ro, 1.0, rows_per_pass=3)  # shortest rows first: rows regrouped
@@ -117,8 +102,8 @@ def test_batched_no_grad_pass_equals_one_pass_over_the_batch(tiny):
     assert batched.grad_fn is None
 
 
-def test_batched_pass_keeps_the_rows_of_a_prompt_together(tiny):
-    model, _ = tiny
+def test_batched_pass_keeps_the_rows_of_a_prompt_together(scrambled_tiny):
+    model, _ = scrambled_tiny
     ro = _grouped_rollout()  # 3 prompts x 4 rows; rows 2 and 7 (prompts 0 and 1) end early
     ro.completion_mask[8:, 3:] = 0  # prompt 2's longest completion is the shortest: its pass comes first
     calls = []
@@ -135,8 +120,8 @@ def test_batched_pass_keeps_the_rows_of_a_prompt_together(tiny):
     assert torch.allclose(batched[mask], whole[mask], atol=1e-5)
 
 
-def test_first_pass_records_the_old_logps_a_separate_pass_would_give(tiny):
-    model, _ = tiny
+def test_first_pass_records_the_old_logps_a_separate_pass_would_give(scrambled_tiny):
+    model, _ = scrambled_tiny
     ro = _rollout(B=4)
     mask = ro.completion_mask.float()
     advantages = torch.tensor([1.0, -0.5, 0.3, -0.8])
@@ -182,10 +167,10 @@ def _config(**model):
             "model": {"gradient_checkpointing": False, "lora": {"enabled": False}, **model}}
 
 
-def test_memory_preflight_reports_a_peak_and_leaves_the_run_untouched(tiny):
+def test_memory_preflight_reports_a_peak_and_leaves_the_run_untouched(scrambled_tiny):
     from rlstudio.training.memory_preflight import run_memory_preflight
 
-    model, tok = tiny
+    model, tok = scrambled_tiny
     before = torch.random.get_rng_state()
     calls = []
     hook = model.register_forward_pre_hook(lambda m, a, kw: calls.append(tuple(kw["input_ids"].shape)), with_kwargs=True)
@@ -200,7 +185,7 @@ def test_memory_preflight_reports_a_peak_and_leaves_the_run_untouched(tiny):
     assert "3 x (9 prompt + 12 completion)" in result.message()
 
 
-def test_memory_preflight_turns_an_out_of_memory_into_advice(tiny, monkeypatch):
+def test_memory_preflight_turns_an_out_of_memory_into_advice(scrambled_tiny, monkeypatch):
     from rlstudio.training import memory_preflight
     from rlstudio.user_errors import UserError
 
@@ -208,7 +193,7 @@ def test_memory_preflight_turns_an_out_of_memory_into_advice(tiny, monkeypatch):
         raise RuntimeError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
     monkeypatch.setattr(memory_preflight, "completion_logps", oom)
-    model, tok = tiny
+    model, tok = scrambled_tiny
     with pytest.raises(UserError) as e:
         memory_preflight.run_memory_preflight(model, tok, 9, 12, 64, 1.0, _config(), torch.device("cpu"))
     text = str(e.value)
@@ -250,10 +235,10 @@ def _logps_and_grads(model, ro, share: bool, monkeypatch):
     return logps.detach(), entropy, grads
 
 
-def test_each_distinct_prompt_runs_once_with_the_same_logps_and_gradients(tiny, monkeypatch):
+def test_each_distinct_prompt_runs_once_with_the_same_logps_and_gradients(scrambled_tiny, monkeypatch):
     from rlstudio.generation import shared_prompt
 
-    model, _ = tiny
+    model, _ = scrambled_tiny
     ro = _grouped_rollout()
     assert shared_prompt.can_share_prompts(model)
     calls = []
@@ -272,10 +257,10 @@ def test_each_distinct_prompt_runs_once_with_the_same_logps_and_gradients(tiny, 
     assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-4) for a, b in zip(shared[2], full[2]))
 
 
-def test_prompts_are_not_shared_where_it_cannot_pay_or_cannot_work(tiny):
+def test_prompts_are_not_shared_where_it_cannot_pay_or_cannot_work(scrambled_tiny):
     from rlstudio.generation import shared_prompt
 
-    model, _ = tiny
+    model, _ = scrambled_tiny
     ro = _rollout(B=4)  # four different prompts: one pass over prompt + completion
     assert shared_prompt.shared_prompt_logits(model, ro.prompt_ids, ro.prompt_mask, ro.completion_ids,
                                               ro.completion_mask) is None
@@ -289,11 +274,11 @@ def test_prompts_are_not_shared_where_it_cannot_pay_or_cannot_work(tiny):
     assert not shared_prompt.can_share_prompts(ddp)  # DDP's hooks expect one forward per backward
 
 
-def test_generation_prefills_each_distinct_prompt_once_and_samples_the_same(tiny, monkeypatch):
+def test_generation_prefills_each_distinct_prompt_once_and_samples_the_same(scrambled_tiny, monkeypatch):
     from rlstudio.generation.keyed_sampling import row_keys
     from rlstudio.generation.rollout import SamplingParams, generate, tokenize_prompts
 
-    model, tok = tiny
+    model, tok = scrambled_tiny
     prompts = ["Ann has 1 flowers and eats 1 . How many flowers does Ann have now ?", "Cara had 3 pears .", "x"]
     ids, mask = tokenize_prompts(tok, prompts, None, "cpu")  # "x": one token, only left padding before it
     ids, mask = ids.repeat_interleave(4, 0), mask.repeat_interleave(4, 0)

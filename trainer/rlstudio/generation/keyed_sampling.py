@@ -42,18 +42,29 @@ def row_keys(seed: int, generation: int, rows: torch.Tensor) -> torch.Tensor:
     return mix32(base ^ rows.to(torch.int64))
 
 
-def keyed_uniform(keys: torch.Tensor, position: int) -> torch.Tensor:
-    """[B] float64 uniforms strictly inside (0, 1), a pure function of (key, position)."""
-    position_key = mix32(torch.tensor(position + 0x9E3779B9, dtype=torch.int64, device=keys.device))
-    bits = mix32(keys.to(torch.int64) ^ position_key)
+def keyed_uniforms(keys: torch.Tensor, first: int, count: int) -> torch.Tensor:
+    """[B, count] float64 uniforms strictly inside (0, 1) for positions first .. first + count - 1, each a pure
+    function of (key, position). One call for a block of positions: the hash is a dozen small tensor ops, which cost
+    more than the draw itself when paid at every decode step."""
+    positions = torch.arange(first, first + count, dtype=torch.int64, device=keys.device) + 0x9E3779B9
+    bits = mix32(keys.to(torch.int64).unsqueeze(1) ^ mix32(positions).unsqueeze(0))
     return (bits.to(torch.float64) + 0.5) / 4294967296.0
 
 
-def keyed_draw(scores: torch.Tensor, keys: torch.Tensor, position: int) -> torch.Tensor:
-    """[B] token ids drawn from softmax(scores) per row by inverse CDF with the row's keyed uniform; a token whose
-    score is -inf (filtered by top-k / top-p) has zero mass and is never drawn."""
+def keyed_uniform(keys: torch.Tensor, position: int) -> torch.Tensor:
+    """[B] float64 uniforms strictly inside (0, 1), a pure function of (key, position)."""
+    return keyed_uniforms(keys, position, 1).squeeze(1)
+
+
+def keyed_draw(scores: torch.Tensor, keys: torch.Tensor, position: int, uniforms: torch.Tensor | None = None
+               ) -> torch.Tensor:
+    """[B] token ids drawn from softmax(scores) per row by inverse CDF with the row's keyed uniform (uniforms: the
+    [B] keyed_uniform(keys, position), when the caller has it); a token whose score is -inf (filtered by top-k /
+    top-p) has zero mass and is never drawn."""
     cdf = torch.softmax(scores.to(torch.float64), dim=-1).cumsum_(dim=-1)
-    u = keyed_uniform(keys.to(scores.device), position).unsqueeze(1) * cdf[:, -1:]
+    if uniforms is None:
+        uniforms = keyed_uniform(keys.to(scores.device), position)
+    u = uniforms.unsqueeze(1) * cdf[:, -1:]
     return torch.searchsorted(cdf, u, right=True).squeeze(1).clamp_(max=scores.size(-1) - 1)
 
 
@@ -62,12 +73,19 @@ class KeyedSampler(LogitsProcessor):
     finite, so the greedy argmax is a sample. prompt_width: the (padded) prompt length, to count generated positions
     from 0 whatever padding this process's batch needed."""
 
+    BLOCK = 64  # positions whose uniforms are hashed in one call
+
     def __init__(self, keys: torch.Tensor, prompt_width: int):
         self.keys = keys
         self.prompt_width = prompt_width
+        self._first, self._uniforms = 0, None
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        tokens = keyed_draw(scores, self.keys, input_ids.shape[1] - self.prompt_width)
+        position = input_ids.shape[1] - self.prompt_width
+        if self._uniforms is None or not self._first <= position < self._first + self.BLOCK:
+            self._first = position
+            self._uniforms = keyed_uniforms(self.keys.to(scores.device), position, self.BLOCK)
+        tokens = keyed_draw(scores, self.keys, position, self._uniforms[:, position - self._first])
         out = torch.full_like(scores, float("-inf"))
         return out.scatter_(1, tokens.unsqueeze(1), 0.0)
 

@@ -7,7 +7,9 @@ import torch
 
 from rlstudio.algorithms.grpo_loss import completion_mask_from_ids, entropy_from_logits, token_logps_and_entropy
 from rlstudio.generation.generation_kwargs import split_generation_kwargs
+from rlstudio.generation.keyed_decode import can_decode_here, keyed_decode
 from rlstudio.generation.positions import left_padded_positions
+from rlstudio.generation.reserved_cache import empty_reserved_cache, reserve
 from rlstudio.generation.shared_prompt import can_share_prompts, prompt_cache, prompt_groups, shared_prompt_logits
 
 
@@ -115,13 +117,21 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
     try:
         # a cache of the user's choice (generation_kwargs) stays theirs
         if "cache_implementation" not in kwargs and accepts_logits_to_keep(model):
-            cache = prompt_cache(model, prompt_ids, prompt_mask)
+            capacity = prompt_ids.size(1) + params.max_completion_length
+            cache = reserve(prompt_cache(model, prompt_ids, prompt_mask), capacity)
+            if cache is None:
+                cache = empty_reserved_cache(model, capacity)
             if cache is not None:
                 kwargs["cache"] = cache
-        out = model.generate(input_ids=prompt_ids, attention_mask=prompt_mask, **kwargs)
+        cache = kwargs.get("cache")
+        if params.do_sample and sample_keys is not None and can_decode_here(model, cache, extra, repetition_penalty):
+            completion_ids = keyed_decode(model, prompt_ids, prompt_mask, cache, params.max_completion_length,
+                                          kwargs["logits_processor"], eos, tokenizer.pad_token_id)
+        else:
+            completion_ids = model.generate(input_ids=prompt_ids, attention_mask=prompt_mask, **kwargs)[
+                :, prompt_ids.size(1):]
     finally:
         model.train(was_training)
-    completion_ids = out[:, prompt_ids.size(1):]
     if completion_ids.size(1) == 0:
         completion_ids = torch.full((prompt_ids.size(0), 1), tokenizer.pad_token_id, dtype=torch.long, device=prompt_ids.device)
     mask, truncated = completion_mask_from_ids(completion_ids, eos)
