@@ -1,6 +1,6 @@
 // npm run bench:dashboard — the dashboard and samples webviews in headless Chromium, fed like the extension feeds them.
-//  1. Latency from a metrics event appended to events.jsonl to the point drawn on the reward chart, at 20 events/s:
-//     the real RunStore tails the file (as the extension does: 1 s poll + fs.watch of running runs; the poll alone,
+//  1. Latency from a metrics event appended to events.jsonl to the point drawn on the reward chart, and on the last of
+//     the charts in view to draw it (each of them gets the point; they are redrawn a few per frame), at 20 events/s: the real RunStore tails the file (as the extension does: 1 s poll + fs.watch of running runs; the poll alone,
 //     as before the watch; and a fast poll to show the rest of the path),
 //     DashboardFeed turns the store's events into an append message (the coalescing of extension/panels/dashboardPanel.ts,
 //     which needs vscode, is repeated here), the built bundle draws it. Printed split into file -> message posted and
@@ -13,8 +13,10 @@
 // --peer REF (default efa5d2c, the dashboard before its level-of-detail cache; "none" to skip) builds that commit's
 // dashboard bundle from git and measures it beside the current one in the same invocation, alternating A B / B A for
 // --rounds N (default 2), and prints the medians and their ratio (current / peer) for the 1 s poll + fs.watch latency
-// and the streaming frames. Issue 14's targets are printed against the current bundle's medians: event -> point p95
-// under 100 ms at 20 events/s, frame p95 under 33 ms while points stream into 100k-point charts.
+// and the streaming frames (only the webview bundle differs: both sides read the file with this checkout's RunStore, so
+// read-path changes show in the "file appended -> append message posted" split, not in the ratio). Issue 14's targets
+// are printed against the current bundle's medians: event -> point p95 under 100 ms at 20 events/s, on the reward chart
+// and on the last chart in view to show the point, and frame p95 under 33 ms while points stream into 100k-point charts.
 // --profile FILE samples the renderer's main thread (CDP Profiler) during the current bundle's latency runs, writes
 // the .cpuprofile to FILE (and a Chromium trace beside it, categories from RLSTUDIO_TRACE_CATEGORIES) and prints the
 // functions with the most self time and the trace events with the most time per event.
@@ -90,7 +92,8 @@ function slowShare(frames: number[]): string {
   return `${((100 * slow) / Math.max(1, total)).toFixed(0)}% of the time in frames over 34 ms`;
 }
 
-/** Records when the reward chart's last drawn step changes (set right after chart.js drew the canvas). */
+/** Records when the reward chart's last drawn step changes (set right after chart.js drew the canvas), and the same for
+ * every chart in the viewport (the last of them to show a point is what a user watching the whole page waits for). */
 async function watchDrawn(p: OpenedPage): Promise<void> {
   await p.page.evaluate(() => {
     const g = globalThis as any;
@@ -98,6 +101,15 @@ async function watchDrawn(p: OpenedPage): Promise<void> {
     const card = g.document.querySelector('.card[data-card="reward"]');
     new g.MutationObserver(() => g.__drawn.push([Number(card.dataset.lastStep), g.performance.timeOrigin + g.performance.now()]))
       .observe(card, { attributes: true, attributeFilter: ['data-last-step'] });
+    g.__drawnInView = [];
+    for (const c of g.document.querySelectorAll('.card')) {
+      const r = c.getBoundingClientRect();
+      if (r.bottom <= 0 || r.top >= g.innerHeight) continue;
+      const log: number[][] = [];
+      g.__drawnInView.push(log);
+      new g.MutationObserver(() => log.push([Number(c.dataset.lastStep), g.performance.timeOrigin + g.performance.now()]))
+        .observe(c, { attributes: true, attributeFilter: ['data-last-step'] });
+    }
     // every card's redraws, to read the renderer's CPU time per redraw (per event depends on how many events one
     // redraw covers)
     g.__redraws = 0;
@@ -172,21 +184,26 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
     runs.append(o.runId, stepEvents(o, step, step));
     written.set(step, now());
   }
-  await p.page.waitForFunction((last) => (globalThis as any).__drawn.some((d: number[]) => d[0] >= last), 1000 + total, { timeout: pollMs * 3 + 5000 });
+  await p.page.waitForFunction((last) => (globalThis as any).__drawnInView.every((log: number[][]) => log.some((d) => d[0] >= last)),
+    1000 + total, { timeout: pollMs * 3 + 5000 });
   const cpu = (await rendererCpu(h)) - cpu0;
   const redraws = (await p.page.evaluate(() => (globalThis as any).__redraws)) - redraws0;
   if (profiler) await profiler.stop(total);
   const drawn: [number, number][] = await p.page.evaluate(() => (globalThis as any).__drawn);
-  const lat: number[] = [], read: number[] = [], draw: number[] = [];
+  const inView: [number, number][][] = await p.page.evaluate(() => (globalThis as any).__drawnInView);
+  const lat: number[] = [], read: number[] = [], draw: number[] = [], lastLat: number[] = [];
   for (const [step, at] of written) {
     const first = drawn.find((d) => d[0] >= step);
     if (first) lat.push(first[1] - at);
+    const shown = inView.map((log) => log.find((d) => d[0] >= step)?.[1]);
+    if (shown.every((t) => t !== undefined)) lastLat.push(Math.max(...(shown as number[])) - at);
     const sent = posted.get(step);
     if (sent !== undefined) read.push(sent - at);
     if (first && sent !== undefined) draw.push(first[1] - sent);
   }
   const mode = `store poll ${pollMs} ms${watch ? ' + fs.watch' : ' only'}`;
   console.log(`[${side.label}] event appended -> point drawn, 20 events/s for ${SECONDS}s, ${mode}: ${stats(lat)}`);
+  console.log(`  on the last of the ${inView.length} charts in view to show it: ${stats(lastLat)}`);
   // where the time went: tailing the file (store read, feed), then the message to the webview and its redraw
   console.log(`  of which file appended -> append message posted: ${stats(read)}; posted -> drawn: ${stats(draw)}; ` +
     `renderer CPU ${(cpu * 1000 / total).toFixed(1)} ms per event; ${(redraws / total).toFixed(1)} chart redraws per event, ` +
@@ -194,8 +211,11 @@ async function latency({ pollMs, watch }: { pollMs: number; watch: boolean }, si
   store.dispose();
   runs.dispose();
   await h.close();
+  lastInViewP95.get(side.label)?.push(quantile(lastLat, 0.95));
   return quantile(lat, 0.95);
 }
+/** p95 of event -> point on the last chart in view to show it, per side, for the 1 s poll + fs.watch runs. */
+const lastInViewP95 = new Map<string, number[]>();
 
 /** Samples the page's main thread until stop(), then writes the profile to PROFILE and prints where the time went. */
 async function startProfile(h: Harness, p: OpenedPage): Promise<{ stop(events: number): Promise<void> }> {
@@ -379,8 +399,13 @@ async function sideBySide(what: string, sides: Side[], measure: (side: Side) => 
     if (ONLY.includes('latency')) {
       for (const mode of MODES.filter((m) => !(m.pollMs === 1000 && m.watch))) await latency(mode);
       if (MODES.some((m) => m.pollMs === 1000 && m.watch)) {
+        for (const s of sides) lastInViewP95.set(s.label, []);
         await sideBySide('event -> point at 20 events/s (store poll 1000 ms + fs.watch, as the extension runs)', sides,
           (side) => latency({ pollMs: 1000, watch: true }, side), TARGETS.latencyP95Ms);
+        console.log(`== the same on the last chart in view to show the point: ${[...lastInViewP95].map(([label, xs]) =>
+          `${label} p95 median ${median(xs).toFixed(1)} ms (${xs.map((x) => x.toFixed(0)).join(', ')})`).join('; ')}`);
+        verdict('event -> point on the last chart in view to show it', median(lastInViewP95.get(CURRENT.label)!), TARGETS.latencyP95Ms);
+        lastInViewP95.clear();
       }
     }
     if (ONLY.includes('dashboard')) await sideBySide('frames while streaming into 100,000-point charts', sides, bigDashboard, TARGETS.streamingFrameP95Ms);

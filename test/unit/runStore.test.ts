@@ -235,6 +235,31 @@ test('a run launched by this window whose process exited without run_finished is
   }
 });
 
+test('watch: a change after a quiet spell is read at once, the next ones at most once per interval', async () => {
+  const { root, runDir, cleanup } = setup();
+  // a long interval, so that waiting it out before the first read would show
+  const store = new RunStore({ roots: [root], pollIntervalMs: 0, watch: true, watchDebounceMs: 1500 });
+  try {
+    const live = runDir('live');
+    ev(live, runStarted({ pid: process.pid }), metrics(1));
+    await store.start();
+    const reads: number[] = [];
+    store.onDidChangeRun(() => reads.push(Date.now()));
+    const t0 = Date.now();
+    ev(live, metrics(2));
+    const deadline = t0 + 5000;
+    while (store.getRun('live')!.step < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(Date.now() - t0 < 750, `the first change was read at once (after ${Date.now() - t0} ms), not after the interval`);
+    ev(live, metrics(3));
+    while (store.getRun('live')!.step < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(store.getRun('live')!.step, 3);
+    assert.ok(reads[1] - reads[0] >= 1400, `the next read waited for the interval (${reads[1] - reads[0]} ms apart)`);
+  } finally {
+    store.dispose();
+    cleanup();
+  }
+});
+
 test('watch: a running run\'s appended events arrive without polling, debounced; other runs wait for the poll', async () => {
   const { root, runDir, cleanup } = setup();
   const store = new RunStore({ roots: [root], pollIntervalMs: 0, watch: true, watchDebounceMs: 20 });
