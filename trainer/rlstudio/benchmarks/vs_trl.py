@@ -88,7 +88,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="npm run bench:vs-trl --", description=__doc__)
     ap.add_argument("--configs", default=",".join(SETUPS), help=f"comma-separated subset of {', '.join(SETUPS)}")
     ap.add_argument("--repeats", type=int, default=3, help="pairs of runs per config (order alternating A B, B A, ...)")
-    ap.add_argument("--cycles", type=int, default=2, help="timed generate-and-reuse cycles per run, after one warm-up")
+    # 4: with 2 the same side's step time spread 0.77-1.03 s between runs (tiny_128, quiet machine), 0.76-0.85 with 4
+    ap.add_argument("--cycles", type=int, default=4, help="timed generate-and-reuse cycles per run, after one warm-up")
     ap.add_argument("--threads", type=int, default=None,
                     help="OMP_NUM_THREADS for both sides (default: each side's own choice: torch's default for TRL, "
                          "RL Studio's for a small model on CPU; the per-run lines show what each used)")
