@@ -5,7 +5,6 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 bash scripts/bootstrap.sh python
-# One intra-op thread: the tiny model gains nothing from a second one, and two threads on a busy 2-core machine
-# are many times slower than one.
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# The thread count is the demo's own (GRPO 2, PPO 1: what its README figures were measured with) unless
+# OMP_NUM_THREADS is set; on a busy machine OMP_NUM_THREADS=1 is faster.
 exec .venv/bin/python -m rlstudio demo --out "${RLSTUDIO_DEMO_DIR:-demo}" "$@"
