@@ -17,6 +17,7 @@ import torch
 from rlstudio.generation.keyed_sampling import KeyedSampler, keyed_draw, keyed_uniforms
 from rlstudio.generation.positions import left_padded_positions
 from rlstudio.generation.reserved_cache import ReservedLayer
+from rlstudio.generation.shared_prompt import is_sharded
 
 # GenerationConfig fields that leave a greedy decode with our processors as it is: ids, switches of what generate()
 # returns, the cache switch, and the sampling warpers (generate() applies them only with do_sample, which the keyed
@@ -30,11 +31,13 @@ NEUTRAL_SETTINGS = {
 
 
 def can_decode_here(model, cache, extra_kwargs: dict, repetition_penalty: float) -> bool:
-    """Whether generate() would do no more than this loop: a reserved cache, no generate() settings beyond the
-    sampling ones (generation_kwargs' extras, a repetition penalty), and no setting in the model's own generation
+    """Whether generate() would do no more than this loop: a reserved cache, a model that is not sharded, no generate()
+    settings beyond the sampling ones (generation_kwargs' extras, a repetition penalty), and no setting in the model's own generation
     config that adds a logits processor or a stopping rule (a checkpoint's default repetition penalty, suppressed
     tokens, stop strings, ...)."""
     if cache is None or not all(isinstance(layer, ReservedLayer) for layer in cache.layers):
+        return False
+    if is_sharded(model):  # generate() keeps sharded processes stepping together (synced_gpus); this loop does not
         return False
     if extra_kwargs or repetition_penalty != 1.0 or getattr(model.config, "is_encoder_decoder", False):
         return False

@@ -19,14 +19,20 @@ MIN_ROWS_PER_PROMPT = 2
 def can_share_prompts(model) -> bool:
     """Plain causal LMs (and PEFT around one) with transformers' dynamic KV cache. Not under DDP or FSDP: their
     gradient hooks expect one forward per backward. Not with gradient checkpointing: it turns the cache off."""
-    if isinstance(model, torch.nn.parallel.DistributedDataParallel) or "FSDP" in type(model).__name__ \
-            or "FullyShardedDataParallel" in type(model).__name__:
+    if isinstance(model, torch.nn.parallel.DistributedDataParallel) or is_sharded(model):
         return False
     inner = model.get_base_model() if hasattr(model, "get_base_model") else model
     checkpointing = getattr(type(inner), "is_activation_checkpointing", None)  # transformers 5's name
     if checkpointing is None:
         checkpointing = getattr(type(inner), "is_gradient_checkpointing", None)
     return not (isinstance(checkpointing, property) and checkpointing.fget(inner))
+
+
+def is_sharded(model) -> bool:
+    """FSDP (fully_shard renames the class FSDP<Name>; FullyShardedDataParallel wraps it): its processes gather each
+    layer's parameters together, so every one must run the same forward calls."""
+    name = type(model).__name__
+    return "FSDP" in name or "FullyShardedDataParallel" in name
 
 
 def prompt_groups(prompt_ids: torch.Tensor, prompt_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
