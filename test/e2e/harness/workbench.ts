@@ -96,9 +96,19 @@ export async function clickInlineAction(page: Page, labelStart: string, title: s
 
 /** Picks an entry of a Runs-view row's context menu (right click), by its title. */
 export async function clickContextMenu(page: Page, labelStart: string, title: string): Promise<void> {
-  await runRow(page, labelStart).click({ button: 'right' });
   const item = page.locator('.context-view .monaco-menu .action-item', { hasText: title }).first();
-  await item.waitFor({ state: 'visible', timeout: 10_000 });
+  // A menu opened in the first seconds after the workbench loads can lack items whose `when` clause reads a context
+  // key VS Code sets a moment later (isWorkspaceTrusted: a CI run's menu had Resume Training but not Try This
+  // Checkpoint): such a menu is closed and opened again.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    await runRow(page, labelStart).click({ button: 'right' });
+    const shown = await item.waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => false);
+    if (shown) break;
+    if (Date.now() > deadline) await item.waitFor({ state: 'visible', timeout: 1 }); // fails with Playwright's words
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(500);
+  }
   // VS Code's menu takes a click that comes right after the right click for the opening one and ignores it; the
   // hovered item has focus, and Enter runs it.
   await item.hover();
