@@ -60,7 +60,7 @@ def test_rollouts_take_the_loop_only_where_generate_would_add_nothing(scrambled_
     assert not can_decode_here(model, cache, {}, 1.1)
     assert not can_decode_here(model, prompt_cache(model, ids, mask), {}, 1.0)  # transformers' growing cache
     assert not can_decode_here(model, None, {}, 1.0)
-    sharded = copy.copy(model)  # as fully_shard renames it: FSDP processes must run the same forwards (generate() syncs)
+    sharded = copy.copy(model)  # named as fully_shard names it: FSDP processes must run the same forwards
     sharded.__class__ = type("FSDP" + type(model).__name__, (type(model),), {})
     assert not can_decode_here(sharded, cache, {}, 1.0)
 

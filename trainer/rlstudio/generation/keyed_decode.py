@@ -5,11 +5,10 @@ sampling warpers and an end-of-sequence stop, nothing else. For a small model on
 milliseconds, and generate()'s own work around it (input preparation, the growing input and mask, the logits-processor
 list, the stopping criteria, the argmax over a -inf vocabulary) is about a fifth of each step. On the tiny model (64
 rows x 128 new tokens, one thread, reserved cache) this loop takes 0.75 s CPU where generate() takes 0.81 s (medians
-of 6 alternating runs). This loop computes the
-same thing: the same forward inputs (the uncached prompt tokens, then one token per step, with generate()'s positions
-and mask), the same float32 last-position logits, the same warpers and keyed draw, finished rows padded and the loop
-ended when every row has finished. It is used only where nothing else of generate() would apply (can_decode_here);
-everything else goes through generate()."""
+of 6 alternating runs). It computes the same thing: the same forward inputs (the uncached prompt tokens, then one
+token per step, with generate()'s positions and mask), the same float32 last-position logits, the same warpers and
+keyed draw, finished rows padded and the loop ended when every row has finished. It is used only where nothing else
+of generate() would apply (can_decode_here); everything else goes through generate()."""
 from __future__ import annotations
 
 import torch
@@ -32,9 +31,9 @@ NEUTRAL_SETTINGS = {
 
 def can_decode_here(model, cache, extra_kwargs: dict, repetition_penalty: float) -> bool:
     """Whether generate() would do no more than this loop: a reserved cache, a model that is not sharded, no generate()
-    settings beyond the sampling ones (generation_kwargs' extras, a repetition penalty), and no setting in the model's own generation
-    config that adds a logits processor or a stopping rule (a checkpoint's default repetition penalty, suppressed
-    tokens, stop strings, ...)."""
+    settings beyond the sampling ones (generation_kwargs' extras, a repetition penalty), and no setting in the model's
+    own generation config that adds a logits processor or a stopping rule (a checkpoint's default repetition penalty,
+    suppressed tokens, stop strings, ...)."""
     if cache is None or not all(isinstance(layer, ReservedLayer) for layer in cache.layers):
         return False
     if is_sharded(model):  # generate() keeps sharded processes stepping together (synced_gpus); this loop does not
