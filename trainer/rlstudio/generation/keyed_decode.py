@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from rlstudio.generation.keyed_sampling import KeyedSampler, keyed_draw, keyed_uniforms
+from rlstudio.generation.keyed_sampling import KeyedSampler
 from rlstudio.generation.positions import left_padded_positions
 from rlstudio.generation.reserved_cache import ReservedLayer
 from rlstudio.generation.shared_prompt import is_sharded
@@ -62,7 +62,6 @@ def keyed_decode(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, cac
     attention = prompt_mask.new_ones((B, P + max_new_tokens))
     attention[:, :P] = prompt_mask
     positions = left_padded_positions(prompt_mask)
-    uniforms = keyed_uniforms(sampler.keys.to(prompt_ids.device), 0, max_new_tokens)
     eos_ids = torch.tensor(eos, dtype=prompt_ids.dtype, device=prompt_ids.device)
     unfinished = torch.ones(B, dtype=torch.bool, device=prompt_ids.device)
     cached = cache.get_seq_length()
@@ -73,7 +72,7 @@ def keyed_decode(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, cac
         scores = logits[:, -1].to(dtype=torch.float32, copy=True)
         for warper in warpers:
             scores = warper(sequence[:, :P + t], scores)
-        tokens = keyed_draw(scores, sampler.keys, t, uniforms[:, t]).masked_fill_(~unfinished, pad_id)
+        tokens = sampler.draw(scores, t).masked_fill_(~unfinished, pad_id)
         sequence[:, P + t] = tokens
         unfinished &= ~torch.isin(tokens, eos_ids)
         if not bool(unfinished.any()):

@@ -80,12 +80,15 @@ class KeyedSampler(LogitsProcessor):
         self.prompt_width = prompt_width
         self._first, self._uniforms = 0, None
 
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        position = input_ids.shape[1] - self.prompt_width
+    def draw(self, scores: torch.Tensor, position: int) -> torch.Tensor:
+        """[B] the keyed draws of generated position `position` (counted from 0) from scores."""
         if self._uniforms is None or not self._first <= position < self._first + self.BLOCK:
             self._first = position
             self._uniforms = keyed_uniforms(self.keys.to(scores.device), position, self.BLOCK)
-        tokens = keyed_draw(scores, self.keys, position, self._uniforms[:, position - self._first])
+        return keyed_draw(scores, self.keys, position, self._uniforms[:, position - self._first])
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        tokens = self.draw(scores, input_ids.shape[1] - self.prompt_width)
         out = torch.full_like(scores, float("-inf"))
         return out.scatter_(1, tokens.unsqueeze(1), 0.0)
 

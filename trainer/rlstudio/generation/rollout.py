@@ -115,6 +115,7 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
     was_training = model.training
     model.eval()
     try:
+        cache = None
         # a cache of the user's choice (generation_kwargs) stays theirs
         if "cache_implementation" not in kwargs and accepts_logits_to_keep(model):
             capacity = prompt_ids.size(1) + params.max_completion_length
@@ -123,7 +124,6 @@ def generate(model, tokenizer, prompt_ids, prompt_mask, params: SamplingParams, 
                 cache = empty_reserved_cache(model, capacity)
             if cache is not None:
                 kwargs["cache"] = cache
-        cache = kwargs.get("cache")
         if params.do_sample and sample_keys is not None and can_decode_here(model, cache, extra, repetition_penalty):
             completion_ids = keyed_decode(model, prompt_ids, prompt_mask, cache, params.max_completion_length,
                                           kwargs["logits_processor"], eos, tokenizer.pad_token_id)
