@@ -37,8 +37,7 @@ def _warm_up() -> None:
                    pad_token_id=tokenizer.eos_token_id)
 
 
-def _child(argv: list[str], log_path: str) -> None:
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+def _child(argv: list[str], fd: int) -> None:
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
@@ -64,9 +63,12 @@ def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         if "argv" in request:
+            # opened before the fork: a child killed at once still leaves its (empty) log for the caller to read
+            fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             pid = os.fork()
             if pid == 0:
-                _child(request["argv"], request["log"])
+                _child(request["argv"], fd)
+            os.close(fd)
             reply = {"pid": pid}
         else:
             pid, status = os.waitpid(request["wait"], 0)
